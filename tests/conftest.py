@@ -1,0 +1,201 @@
+"""Personas, review builders and service checks shared by the whole suite.
+
+Tests that need a real service are marked (postgres, redis, celery, browser). Without the service
+they skip locally; under CI=true a missing service fails the run, never skips it.
+"""
+
+import os
+import shutil
+import socket
+from datetime import date
+from urllib.parse import urlparse
+
+import pytest
+import time_machine
+from django.db import connection
+
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    PartnershipFactory,
+    ReviewFactory,
+    UserFactory,
+)
+from workflows.models import Review, Role
+from workflows.stages import QaOutcome, Stage
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TODAY = date(2027, 6, 1)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _service_missing(marker: str) -> str | None:
+    """Why the service a marker needs is not available, or None when it is."""
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL"
+    if marker in ("redis", "celery"):
+        broker = os.environ.get("CELERY_BROKER_URL", "")
+        if not broker.startswith("redis://") or not _reachable(broker, 6379):
+            return "needs Redis: set CELERY_BROKER_URL=redis://..."
+    if marker == "browser" and not shutil.which("chromium"):
+        return "needs Debian's chromium"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "celery", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        missing = _service_missing(marker)
+        if missing and IN_CI:
+            pytest.fail(f"CI=true but the service is missing: {missing}")
+        if missing:
+            pytest.skip(missing)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """A fast hasher: PBKDF2's deliberate slowness would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(request):
+    """Every test runs on 1 June 2027 unless it is a live-server test (browsers need real time)."""
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
+    with time_machine.travel(TODAY, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def partnership(db):
+    return PartnershipFactory(
+        name="Testshire Community Safety Partnership", slug="testshire", code="TEST"
+    )
+
+
+@pytest.fixture
+def police(partnership):
+    return AgencyFactory(partnership=partnership, name="Testshire Police")
+
+
+@pytest.fixture
+def health(partnership):
+    return AgencyFactory(partnership=partnership, name="Testshire Health Trust")
+
+
+def _persona(partnership, email, role, agency=None):
+    user = UserFactory(email=email, full_name=email.split("@")[0].replace(".", " ").title())
+    if role:
+        MembershipFactory(user=user, partnership=partnership, role=role, agency=agency)
+    return user
+
+
+@pytest.fixture
+def coordinator(partnership):
+    return _persona(partnership, "coordinator@test.example", Role.COORDINATOR)
+
+
+@pytest.fixture
+def csp_chair(partnership):
+    return _persona(partnership, "csp.chair@test.example", Role.CSP_CHAIR)
+
+
+@pytest.fixture
+def independent_chair(partnership):
+    return _persona(partnership, "independent.chair@test.example", Role.INDEPENDENT_CHAIR)
+
+
+@pytest.fixture
+def police_author(partnership, police):
+    return _persona(partnership, "police.author@test.example", Role.AGENCY_AUTHOR, police)
+
+
+@pytest.fixture
+def health_author(partnership, health):
+    return _persona(partnership, "health.author@test.example", Role.AGENCY_AUTHOR, health)
+
+
+@pytest.fixture
+def outsider(db):
+    return _persona(None, "outsider@test.example", None)
+
+
+@pytest.fixture
+def review(partnership, police):
+    """A review at "Notified", notified on 10 January 2027, with the police in scope."""
+    made = ReviewFactory(partnership=partnership)
+    made.review_agencies.create(agency=police)
+    return made
+
+
+# Facts a review holds once it has reached each stage, so that every guard is satisfied there.
+def _facts_for(stage: str, chair) -> dict:
+    facts = {}
+    later_than_setup = stage not in (
+        Stage.NOTIFIED,
+        Stage.SCOPING,
+        Stage.NOT_COMMISSIONED,
+        Stage.HOME_OFFICE_CHALLENGE,
+    )
+    if stage != Stage.NOTIFIED:
+        facts.update(decided_on=date(2027, 2, 1), commissioned=stage != Stage.NOT_COMMISSIONED)
+    if later_than_setup:
+        facts.update(
+            commissioned_on=date(2027, 2, 1),
+            independent_chair=chair,
+            victim_pseudonym="Robin",
+            chair_appointed_on=date(2027, 2, 10),
+        )
+    if stage in (
+        Stage.LOCAL_SIGN_OFF,
+        Stage.HOME_OFFICE_QA,
+        Stage.PUBLICATION,
+        Stage.ACTION_PLAN,
+        Stage.CLOSED,
+    ):
+        facts.update(
+            overview_report_final=True,
+            executive_summary_final=True,
+            action_plan_final=True,
+            signed_off_on=date(2027, 5, 1),
+        )
+    if stage in (Stage.PUBLICATION, Stage.ACTION_PLAN, Stage.CLOSED):
+        facts.update(qa_outcome=QaOutcome.APPROVED, qa_outcome_on=date(2027, 5, 20))
+    return facts
+
+
+@pytest.fixture
+def review_at(partnership, police, independent_chair):
+    """Build a review already at ``stage`` with the facts that stage implies.
+
+    The stage field is protected, so the builder writes it with a queryset update: a test
+    set-up shortcut, never used by the product.
+    """
+
+    def build(stage: str, paused_from: str = Stage.AGENCY_REPORTS) -> Review:
+        made = ReviewFactory(partnership=partnership)
+        made.review_agencies.create(agency=police)
+        facts = _facts_for(paused_from if stage == Stage.PAUSED else stage, independent_chair)
+        extra = {"stage_before_pause": paused_from} if stage == Stage.PAUSED else {}
+        Review.objects.filter(pk=made.pk).update(stage=stage, **facts, **extra)
+        if stage == Stage.PAUSED:
+            made.pauses.create(
+                reason="inquest",
+                stage=paused_from,
+                paused_on=date(2027, 4, 1),
+                paused_by=independent_chair,
+            )
+        return Review.objects.get(pk=made.pk)
+
+    return build

@@ -1,0 +1,142 @@
+"""``manage.py load_demo``: the invented partnership someone sees when they first try the service.
+
+The demo's dates are relative to today, which the suite fixes at 1 June 2027.
+"""
+
+from io import StringIO
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from workflows.demo import PEOPLE
+from workflows.models import (
+    Deadline,
+    DeadlineStatus,
+    Membership,
+    Partnership,
+    Pause,
+    Review,
+    ReviewHistory,
+    User,
+)
+from workflows.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+DEMO_EMAILS = [
+    "coordinator@demo.example",
+    "csp.chair@demo.example",
+    "independent.chair@demo.example",
+    "police.author@demo.example",
+    "health.author@demo.example",
+    "outsider@demo.example",
+]
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    return {
+        "users": User.objects.count(),
+        "partnerships": Partnership.objects.count(),
+        "memberships": Membership.objects.count(),
+        "reviews": Review.objects.count(),
+        "history": ReviewHistory.objects.count(),
+        "deadlines": Deadline.objects.count(),
+        "pauses": Pause.objects.count(),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """The demo password is still checked; a cheap hash just keeps the accounts quick to make."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo():
+    return load_demo()
+
+
+def test_creates_the_six_demo_accounts(demo):
+    assert sorted(User.objects.values_list("email", flat=True)) == sorted(DEMO_EMAILS)
+    assert [email for email, *_ in PEOPLE] == DEMO_EMAILS
+
+
+def test_every_demo_account_signs_in_with_the_demo_password(demo):
+    for user in User.objects.all():
+        assert user.check_password(django_settings.DEMO_PASSWORD), user.email
+        assert not user.check_password("wrong-password-2027"), user.email
+
+
+def test_the_command_tells_people_how_to_sign_in(demo):
+    assert "Demo data ready for Demoshire Community Safety Partnership" in demo
+    assert "coordinator@demo.example" in demo
+    assert f"password: {django_settings.DEMO_PASSWORD}" in demo
+
+
+def test_the_outsider_belongs_to_no_partnership(demo):
+    assert not Membership.objects.filter(user__email="outsider@demo.example").exists()
+    assert Membership.objects.filter(
+        user__email="police.author@demo.example"
+    ).get().agency.name == ("Demoshire Police")
+
+
+def test_there_is_a_review_at_every_stage(demo):
+    stages = set(Review.objects.values_list("stage", flat=True))
+
+    assert stages == set(Stage.values)
+
+
+def test_demo_reviews_have_their_history_and_deadlines(demo):
+    for review in Review.objects.all():
+        assert review.history.filter(action="notify").exists(), review.reference
+        assert review.deadlines.filter(rule="decision").exists(), review.reference
+        assert review.reference.startswith("DEMO-")
+
+
+def test_at_least_one_deadline_is_overdue(demo):
+    today = timezone.localdate()
+
+    statuses = {deadline.status(today) for deadline in Deadline.objects.all()}
+
+    assert DeadlineStatus.OVERDUE in statuses
+
+
+def test_exactly_one_review_is_paused_with_its_clock_stopped(demo):
+    paused = Review.objects.get(stage=Stage.PAUSED)
+
+    assert paused.pauses.filter(resumed_on__isnull=True).count() == 1
+    assert paused.deadlines.filter(met_on__isnull=True, due_on__isnull=True).exists()
+
+
+def test_running_it_twice_changes_nothing(demo):
+    before = counts()
+
+    load_demo()
+
+    assert counts() == before
+
+
+def test_refuses_to_run_with_production_settings(settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="production"):
+        load_demo()
+
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_refuses_to_run_without_a_demo_password(settings):
+    settings.DEMO_PASSWORD = ""
+
+    with pytest.raises(CommandError, match="DEMO_PASSWORD"):
+        load_demo()
+
+    assert User.objects.count() == 0

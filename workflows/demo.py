@@ -1,0 +1,156 @@
+"""Invented demo data: one partnership, its people and a review at every stage.
+
+Every name here is made up. Reviews are driven through the real lifecycle with back-dated steps,
+so their history, pauses and deadlines (some overdue) are exactly what the service would hold.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from workflows.models import Agency, Membership, Partnership, Review, Role, User
+from workflows.services.lifecycle import review_transition
+from workflows.services.reviews import review_start
+
+AGENCIES = [
+    "Demoshire Police",
+    "Demoshire NHS Foundation Trust",
+    "Demoshire Council Housing",
+    "Probation Service (Demoshire)",
+    "Demoshire Adult Social Care",
+    "Demoshire Domestic Abuse Service",
+]
+
+# (email, full name, role, agency)
+PEOPLE = [
+    ("coordinator@demo.example", "Casey Coordinator", Role.COORDINATOR, None),
+    ("csp.chair@demo.example", "Charlie Partnership-Chair", Role.CSP_CHAIR, None),
+    ("independent.chair@demo.example", "Indira Chair", Role.INDEPENDENT_CHAIR, None),
+    ("police.author@demo.example", "Pat Police-Author", Role.AGENCY_AUTHOR, "Demoshire Police"),
+    (
+        "health.author@demo.example",
+        "Harper Health-Author",
+        Role.AGENCY_AUTHOR,
+        "Demoshire NHS Foundation Trust",
+    ),
+    ("outsider@demo.example", "Olly Outsider", None, None),
+]
+
+SETUP = [("appoint_independent_chair", "chair"), ("complete_setup", None)]
+TO_DRAFTING = [*SETUP, ("agree_terms_of_reference", None), ("complete_agency_reports", None)]
+TO_SIGN_OFF = [*TO_DRAFTING, ("complete_draft", None), ("sign_off", None)]
+TO_QA = [*TO_SIGN_OFF, ("submit_to_home_office", None)]
+
+# (victim name, pseudonym, days since notification, steps after the decision, decision)
+REVIEWS = [
+    ("Imogen Fakename", "Rose", 5, [], None),
+    ("Beatrice Madeup", "Daisy", 40, [("start_scoping", None)], None),
+    ("Clara Inventa", "Iris", 80, [], "no"),
+    ("Dolores Sample", "Fern", 150, [("record_home_office_challenge", "reason")], "no"),
+    ("Edith Notreal", "Holly", 60, [], "yes"),
+    ("Frances Imaginary", "Violet", 100, SETUP, "yes"),
+    ("Gemma Fictive", "Poppy", 150, [*SETUP, ("agree_terms_of_reference", None)], "yes"),
+    ("Hannah Pretend", "Willow", 260, TO_DRAFTING, "yes"),
+    ("Isla Storybook", "Ivy", 250, [*TO_DRAFTING, ("complete_draft", None)], "yes"),
+    ("Jane Placeholder", "Hazel", 400, TO_QA, "yes"),
+    (
+        "Kara Invented",
+        "Jasmine",
+        500,
+        [*TO_QA, ("record_qa_approved_subject_to_changes", None)],
+        "yes",
+    ),
+    ("Laura Dummy", "Lily", 700, [*TO_QA, ("record_qa_approved", None), ("publish", None)], "yes"),
+    (
+        "Mona Exemplar",
+        "Pearl",
+        900,
+        [*TO_QA, ("record_qa_approved", None), ("publish", None), ("close", "reason")],
+        "yes",
+    ),
+    (
+        "Nadia Unreal",
+        "Amber",
+        120,
+        [*SETUP, ("agree_terms_of_reference", None), ("pause", None)],
+        "yes",
+    ),
+]
+
+
+@transaction.atomic
+def load_demo(password: str) -> Partnership:
+    """Create (or refresh) the demo partnership, its people and reviews; safe to run twice."""
+    partnership, _ = Partnership.objects.get_or_create(
+        slug="demoshire",
+        defaults={"name": "Demoshire Community Safety Partnership", "code": "DEMO"},
+    )
+    agencies = {
+        name: Agency.objects.get_or_create(partnership=partnership, name=name)[0]
+        for name in AGENCIES
+    }
+    people = {
+        email: _person(partnership, agencies, password, email, *rest) for email, *rest in PEOPLE
+    }
+    if not Review.objects.filter(partnership=partnership).exists():
+        for spec in REVIEWS:
+            _demo_review(partnership, agencies, people, *spec)
+    return partnership
+
+
+def _person(partnership, agencies, password, email, full_name, role, agency_name) -> User:
+    user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+    user.set_password(password)
+    user.save()
+    if role:
+        Membership.objects.get_or_create(
+            user=user, partnership=partnership, role=role, agency=agencies.get(agency_name)
+        )
+    return user
+
+
+def _demo_review(partnership, agencies, people, victim, pseudonym, age, steps, decision):
+    today = timezone.localdate()
+    coordinator = people["coordinator@demo.example"]
+    notified_on = today - timedelta(days=age)
+    review = review_start(
+        partnership=partnership,
+        by=coordinator,
+        date_of_death=notified_on - timedelta(days=3),
+        notified_on=notified_on,
+        referred_by="Demoshire Police",
+        victim_real_name=victim,
+        perpetrator_real_name="Unnamed Invented-Suspect",
+        agencies=list(agencies.values())[:4],
+    )
+    plan = _with_decision(steps, decision)
+    for index, (action, extra) in enumerate(plan, start=1):
+        # Spread the steps evenly between notification and a few days ago.
+        on = notified_on + timedelta(days=(age - 3) * index // (len(plan) + 1))
+        details = _details(action, extra, pseudonym, people)
+        review = review_transition(review=review, action=action, by=coordinator, on=on, **details)
+    return review
+
+
+def _with_decision(steps, decision):
+    if decision == "yes":
+        return [("decide_to_commission", "reason"), *steps]
+    if decision == "no":
+        return [("decide_not_to_commission", "reason"), *steps]
+    return steps
+
+
+def _details(action, extra, pseudonym, people) -> dict:
+    details = {}
+    if extra == "reason":
+        details["reason"] = "Recorded for the demonstration."
+    if extra == "chair":
+        details.update(
+            chair=people["independent.chair@demo.example"],
+            victim_pseudonym=pseudonym,
+            perpetrator_pseudonym="Mr A",
+        )
+    if action == "pause":
+        details.update(pause_reason="criminal_proceedings", reason="Trial listed at crown court.")
+    return details

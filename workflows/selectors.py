@@ -1,0 +1,62 @@
+"""Who may see which reviews: need-to-know enforced in one place."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from workflows.models import Membership, Partnership, Review, Role
+from workflows.services.lifecycle import blocking_reasons, may_take
+from workflows.steps import STEPS
+
+# Roles that see every review of their partnership.
+PARTNERSHIP_WIDE_ROLES = [Role.COORDINATOR, Role.CSP_CHAIR]
+
+
+def reviews_visible_to(user) -> QuerySet[Review]:
+    """Every review ``user`` may see: all of their partnerships' reviews for coordinators and
+    CSP chairs, the reviews they chair, and the reviews that have their agency in scope."""
+    if not getattr(user, "is_authenticated", False):
+        return Review.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    partnership_wide = memberships.filter(role__in=PARTNERSHIP_WIDE_ROLES).values("partnership_id")
+    agencies = memberships.filter(agency__isnull=False).values("agency_id")
+    return Review.objects.filter(
+        Q(partnership_id__in=partnership_wide)
+        | Q(independent_chair=user)
+        | Q(review_agencies__agency_id__in=agencies)
+    ).distinct()
+
+
+def review_for(user, reference: str) -> Review:
+    """The review with this reference if ``user`` may see it; 404 otherwise, so that a reference
+    that exists and one that does not look the same to someone without access."""
+    review = (
+        reviews_visible_to(user)
+        .select_related("partnership", "independent_chair")
+        .filter(reference=reference)
+        .first()
+    )
+    if review is None:
+        raise Http404("No review found")
+    return review
+
+
+def partnerships_coordinated_by(user):
+    """The partnerships in which ``user`` may start a review."""
+    return Partnership.objects.filter(
+        memberships__user=user, memberships__role=Role.COORDINATOR
+    ).distinct()
+
+
+def steps_for(review: Review, user) -> list[tuple]:
+    """The steps ``user`` could take on ``review`` at its stage, each with what blocks it now.
+
+    A step is listed when one of its transitions leaves the review's stage and the user holds
+    the role for it; a listed step with reasons is shown with those reasons instead of a button.
+    """
+    available = []
+    for step in STEPS:
+        names = [name for name in step.transitions if may_take(review, name, user)]
+        if names:
+            reasons = [blocking_reasons(review, name, user) for name in names]
+            available.append((step, [] if any(not r for r in reasons) else reasons[0]))
+    return available

@@ -1,0 +1,62 @@
+"""Deadline rows: computed from the review's facts, its pauses and the rules of its guidance."""
+
+from workflows import timescales
+from workflows.models import Deadline, Review
+from workflows.rules import Rule, rules_for
+
+
+def deadlines_recompute(*, review: Review) -> list[Deadline]:
+    """Bring every deadline of ``review`` up to date; call inside the transaction that changed it.
+
+    A rule whose start date is not yet known has no row. Pauses move every open deadline.
+    """
+    pauses = list(review.pauses.order_by("paused_on", "pk"))
+    holidays = _holiday_changes(review)
+    kept = []
+    for rule in rules_for(review):
+        starts_on = getattr(review, rule.starts_from)
+        if starts_on is None:
+            continue
+        kept.append(_save_deadline(review, rule, starts_on, pauses, holidays))
+    review.deadlines.exclude(rule__in=[deadline.rule for deadline in kept]).delete()
+    return kept
+
+
+def _save_deadline(review, rule: Rule, starts_on, pauses, holidays) -> Deadline:
+    # Pauses that began before this obligation started did not hold it up.
+    relevant = [p for p in pauses if p.resumed_on is None or p.resumed_on >= starts_on]
+    spans = [(pause.paused_on, pause.resumed_on) for pause in relevant]
+    options = {"region": review.partnership.bank_holiday_region, **holidays}
+    due_on = timescales.due_date(starts_on, rule.period, spans, **options)
+    explanation = timescales.explain_due_date(
+        starts_on,
+        rule.period,
+        spans,
+        start_label=rule.start_label,
+        pause_reasons=[pause.reason_text for pause in relevant],
+        **options,
+    )
+    deadline, _ = Deadline.objects.update_or_create(
+        review=review,
+        rule=rule.code,
+        defaults={
+            "title": rule.title,
+            "period": rule.period,
+            "statutory": rule.statutory,
+            "source": rule.source,
+            "starts_on": starts_on,
+            "due_on": due_on,
+            "met_on": getattr(review, rule.met_by),
+            "explanation": explanation,
+            "next_action_on": None if getattr(review, rule.met_by) else due_on,
+        },
+    )
+    return deadline
+
+
+def _holiday_changes(review: Review) -> dict:
+    changes = list(review.partnership.bank_holiday_changes.all())
+    return {
+        "extra_holidays": [change.day for change in changes if change.is_holiday],
+        "removed_holidays": [change.day for change in changes if not change.is_holiday],
+    }

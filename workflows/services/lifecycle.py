@@ -1,0 +1,141 @@
+"""The one write path for moving a review: lock, transition, save, history, deadlines."""
+
+import logging
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from workflows.models import Pause, Review, ReviewHistory
+from workflows.services.deadlines import deadlines_recompute
+from workflows.stages import Stage
+
+logger = logging.getLogger(__name__)
+
+
+class TransitionRefused(Exception):
+    """The step cannot be taken now; ``messages`` say why, in words a user understands."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+class ReviewChanged(TransitionRefused):
+    """Someone else moved the review since this user loaded it."""
+
+
+def transition_method(review: Review, action: str):
+    """The bound transition method called ``action``, or refuse if there is none of that name."""
+    method = getattr(review, action, None)
+    if not hasattr(method, "_django_fsm"):
+        raise TransitionRefused([f"There is no step called {action!r}."])
+    return method
+
+
+def may_take(review: Review, action: str, user) -> bool:
+    """Whether ``user`` holds the role for ``action`` at the review's stage (guards aside)."""
+    meta = transition_method(review, action)._django_fsm
+    # django-fsm's has_transition_perm() also checks the guards; this asks about the role only.
+    return meta.has_transition(review.stage) and meta.has_transition_perm(
+        review, review.stage, user
+    )
+
+
+def blocking_reasons(review: Review, action: str, user) -> list[str]:
+    """Why ``user`` cannot take ``action`` on ``review`` now; an empty list means they can."""
+    method = transition_method(review, action)
+    meta = method._django_fsm
+    if not meta.has_transition(review.stage):
+        return [f"This step is not available while the review is at {review.get_stage_display()}."]
+    if not may_take(review, action, user):
+        return ["You do not have permission to take this step on this review."]
+    transition = meta.get_transition(review.stage)
+    return [condition.message for condition in transition.conditions if not condition(review)]
+
+
+def review_transition(
+    *,
+    review: Review,
+    action: str,
+    by,
+    on: date,
+    expected_stage: str | None = None,
+    reason: str = "",
+    **details,
+) -> Review:
+    """Take one named lifecycle step, atomically, as ``by``.
+
+    ``expected_stage`` is the stage the user saw: if someone else moved the review meanwhile,
+    the step is refused with ``ReviewChanged`` and nothing changes. Returns the saved review.
+    """
+    try:
+        with transaction.atomic():
+            locked = Review.objects.select_for_update().get(pk=review.pk)
+            _check(locked, action, by, on, expected_stage)
+            from_stage = locked.stage
+            transition_method(locked, action)(by=by, on=on, reason=reason, **details)
+            locked.save()
+            _record_pause(locked, action, by, on, reason, details, from_stage)
+            _write_history(locked, action, by, on, reason, from_stage)
+            deadlines_recompute(review=locked)
+    except ConcurrentTransition as error:
+        raise ReviewChanged([_changed_message()]) from error
+    except TransitionNotAllowed as error:
+        raise TransitionRefused(blocking_reasons(locked, action, by) or [str(error)]) from error
+    logger.info("review %s: %s by user %s", locked.reference, action, by.pk)
+    return locked
+
+
+def _check(review: Review, action: str, by, on: date, expected_stage: str | None) -> None:
+    if expected_stage is not None and review.stage != expected_stage:
+        raise ReviewChanged([_changed_message(review)])
+    reasons = blocking_reasons(review, action, by)
+    if reasons:
+        raise TransitionRefused(reasons)
+    if on > timezone.localdate():
+        raise TransitionRefused(["The date cannot be in the future."])
+    earliest = _earliest_allowed(review)
+    if on < earliest:
+        raise TransitionRefused([f"The date cannot be before {earliest:%-d %B %Y}."])
+
+
+def _earliest_allowed(review: Review) -> date:
+    """A step cannot be dated before the notification, nor a resumption before its pause."""
+    if review.stage == Stage.PAUSED:
+        return review.pauses.get(resumed_on__isnull=True).paused_on
+    return review.notified_on
+
+
+def _changed_message(review: Review | None = None) -> str:
+    now = f" It is now at {review.get_stage_display()}." if review else ""
+    return (
+        f"Someone else changed this review while you were working on it.{now} Check and try again."
+    )
+
+
+def _record_pause(review, action, by, on, reason, details, from_stage) -> None:
+    if action == "pause":
+        Pause.objects.create(
+            review=review,
+            reason=details["pause_reason"],
+            detail=reason,
+            stage=from_stage,
+            paused_on=on,
+            paused_by=by,
+        )
+    elif action == "resume":
+        review.pauses.filter(resumed_on__isnull=True).update(resumed_on=on, resumed_by=by)
+
+
+def _write_history(review, action, by, on, reason, from_stage) -> None:
+    ReviewHistory.objects.create(
+        review=review,
+        action=action,
+        from_stage=from_stage,
+        to_stage=review.stage,
+        by=by,
+        effective_on=on,
+        reason=reason,
+    )

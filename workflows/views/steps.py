@@ -1,0 +1,43 @@
+"""One page per lifecycle step: a form, then the transition, then back to the review."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from workflows import selectors
+from workflows.services.lifecycle import ReviewChanged, TransitionRefused, review_transition
+from workflows.steps import STEPS_BY_SLUG
+
+
+def review_step(request, reference: str, slug: str):
+    """Show a step's form; on a valid post take the step, or say clearly why it was refused."""
+    review = selectors.review_for(request.user, reference)
+    step = STEPS_BY_SLUG.get(slug)
+    offered = dict(selectors.steps_for(review, request.user)) if step else {}
+    if step not in offered:
+        raise Http404("That step is not available on this review.")
+    form = step.form_class(
+        request.POST or None, step=step, review=review, initial={"stage": review.stage}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_transition(
+                review=review,
+                action=form.transition(),
+                by=request.user,
+                on=form.cleaned_data["on"],
+                expected_stage=form.cleaned_data["stage"],
+                reason=form.cleaned_data.get("reason", ""),
+                **form.details(),
+            )
+        except ReviewChanged as changed:
+            messages.error(request, " ".join(changed.messages))
+            return redirect("reviews:detail", reference=review.reference)
+        except TransitionRefused as refused:
+            for message in refused.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"{step.title}: done.")
+            return redirect("reviews:detail", reference=review.reference)
+    context = {"review": review, "step": step, "form": form, "blocked": offered[step]}
+    return render(request, "reviews/step.html", context)
