@@ -37,7 +37,12 @@ SETTINGS_VARIABLES = (
 def environment(tmp_path):
     """The current environment without any settings variable, with ``var/`` in a temporary
     folder so that nothing here touches the repository's own ``var/``."""
-    env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # DJANGO_* also drops DJANGO_ALLOW_ASYNC_UNSAFE, which browser tests set in this process.
+        if key not in SETTINGS_VARIABLES and not key.startswith("DJANGO_")
+    }
     env["DJANGO_SETTINGS_MODULE"] = "project.settings"
     env["VAR_DIR"] = str(tmp_path / "var")
     return env

@@ -12,9 +12,13 @@ class StartReviewForm(forms.Form):
     """The facts of a notification of death, as the referring agency gives them."""
 
     partnership = forms.ModelChoiceField(
-        queryset=Partnership.objects.none(), empty_label=None, label="Community Safety Partnership"
+        error_messages={"required": "Select the Community Safety Partnership"},
+        queryset=Partnership.objects.none(),
+        empty_label=None,
+        label="Community Safety Partnership",
     )
     referred_by = forms.CharField(
+        error_messages={"required": "Enter who notified the partnership"},
         label="Who notified the partnership",
         max_length=200,
         help_text="The agency that told the partnership of the death, for example the police.",
@@ -25,6 +29,7 @@ class StartReviewForm(forms.Form):
         help_text="The date the death came to the partnership's attention. For example, 2 4 2027",
     )
     victim_real_name = forms.CharField(
+        error_messages={"required": "Enter the full name of the person who died"},
         label="Full name of the person who died",
         max_length=200,
         help_text="Restricted: shown only to the coordinator, CSP chair and independent chair. "
@@ -44,12 +49,14 @@ class StartReviewForm(forms.Form):
         help_text="Restricted. A short summary of what is known.",
     )
     review_type = forms.ChoiceField(
+        error_messages={"required": "Select the type of review"},
         label="Type of review",
         choices=ReviewType.choices,
         widget=forms.RadioSelect,
         initial=ReviewType.DHR,
     )
     guidance_version = forms.ChoiceField(
+        error_messages={"required": "Select the guidance the review runs under"},
         label="Guidance the review runs under",
         choices=GuidanceVersion.choices,
         widget=forms.RadioSelect,
@@ -106,6 +113,7 @@ class StepForm(forms.Form):
             self.fields["reason"].label = step.reason_label
             self.fields["reason"].help_text = step.reason_hint
             self.fields["reason"].required = step.reason_required
+            self.fields["reason"].error_messages["required"] = f"Enter {step.reason_label.lower()}"
         else:
             del self.fields["reason"]
 
@@ -120,6 +128,7 @@ class StepForm(forms.Form):
 
 class DecisionForm(StepForm):
     commissioned = forms.TypedChoiceField(
+        error_messages={"required": "Select whether the death meets the criteria for a review"},
         label="Does the death meet the criteria for a review?",
         choices=[("yes", "Yes, hold a review"), ("no", "No, do not hold a review")],
         widget=forms.RadioSelect,
@@ -143,6 +152,7 @@ class DecisionForm(StepForm):
 
 class QaOutcomeForm(StepForm):
     outcome = forms.ChoiceField(
+        error_messages={"required": "Select what the Home Office quality assurance panel decided"},
         label="What did the Home Office quality assurance panel decide?",
         choices=QaOutcome.choices,
         widget=forms.RadioSelect,
@@ -160,12 +170,14 @@ class QaOutcomeForm(StepForm):
 
 class AppointChairForm(StepForm):
     chair = forms.ModelChoiceField(
+        error_messages={"required": "Select the independent chair"},
         label="Independent chair",
         queryset=User.objects.none(),
         empty_label="Choose the independent chair",
         help_text="Must be independent of every agency involved (2016 guidance, paragraph 39).",
     )
     victim_pseudonym = forms.CharField(
+        error_messages={"required": "Enter a pseudonym for the person who died"},
         label="Pseudonym for the person who died",
         max_length=100,
         help_text="Agreed with the family. Used in every email and published document.",
@@ -202,6 +214,7 @@ class AppointChairForm(StepForm):
 
 class CompleteDraftForm(StepForm):
     documents = forms.MultipleChoiceField(
+        error_messages={"required": "Select the documents that are final"},
         label="Which documents are final?",
         choices=[
             ("overview_report", "Overview report"),
@@ -224,6 +237,7 @@ class CompleteDraftForm(StepForm):
 
 class PauseForm(StepForm):
     pause_reason = forms.ChoiceField(
+        error_messages={"required": "Select why the review is being paused"},
         label="Why is the review being paused?",
         choices=PauseReason.choices,
         widget=forms.RadioSelect,

@@ -60,7 +60,9 @@ def stage_rows(review: Review) -> list[StageRow]:
     position = MAIN_PATH.index(current)
     rows = []
     for index, stage in enumerate(MAIN_PATH[:-1]):
-        if index < position or current == Stage.CLOSED:
+        if stage == Stage.SCOPING and review.scoping_started_on is None and index < position:
+            rows.append(StageRow(stage.label, "Not needed", ""))
+        elif index < position or current == Stage.CLOSED:
             rows.append(StageRow(stage.label, "Completed", ""))
         elif index == position:
             status = "Paused" if review.is_paused else "In progress"

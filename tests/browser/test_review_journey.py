@@ -104,13 +104,6 @@ def test_coordinator_starts_a_review_and_records_the_decision(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="workflows/views/steps.py raises Http404 when the step is no longer offered, before "
-    "the posted stage is compared, so the second person gets 'Page not found' instead of the "
-    "'Someone else changed this review' message",
-)
 def test_second_decision_is_refused_with_a_clear_message(
     new_context, live_server, coordinator, second_coordinator, started_review
 ):

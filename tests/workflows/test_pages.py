@@ -574,17 +574,6 @@ def test_an_agency_author_cannot_open_or_post_a_step(client, police_author, star
     assert started_review.stage == Stage.NOTIFIED
 
 
-GUARDS_HIDDEN = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "django_fsm.has_transition_perm also checks conditions, so "
-        "workflows/selectors.py _only_conditions_block and workflows/services/lifecycle.py "
-        "blocking_reasons treat an unmet condition as a missing permission: a blocked step is "
-        "never listed (404) and its guard message is never shown"
-    ),
-)
-
-
 @pytest.fixture
 def commissioned_without_chair(started_review, coordinator):
     """Decided on 1 February 2027 to hold a review; no independent chair appointed yet."""
@@ -597,7 +586,6 @@ def commissioned_without_chair(started_review, coordinator):
     )
 
 
-@GUARDS_HIDDEN
 def test_a_step_blocked_by_a_condition_says_why_instead_of_showing_a_form(
     coordinator_client, commissioned_without_chair
 ):
@@ -609,7 +597,6 @@ def test_a_step_blocked_by_a_condition_says_why_instead_of_showing_a_form(
     assert 'name="on_0"' not in html, "no form to fill in while the step is blocked"
 
 
-@GUARDS_HIDDEN
 def test_review_page_says_why_a_step_is_not_yet_possible(
     coordinator_client, commissioned_without_chair
 ):

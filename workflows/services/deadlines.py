@@ -1,5 +1,7 @@
 """Deadline rows: computed from the review's facts, its pauses and the rules of its guidance."""
 
+from django.db import transaction
+
 from workflows import timescales
 from workflows.models import Deadline, Review
 from workflows.rules import Rule, rules_for
@@ -60,3 +62,16 @@ def _holiday_changes(review: Review) -> dict:
         "extra_holidays": [change.day for change in changes if change.is_holiday],
         "removed_holidays": [change.day for change in changes if not change.is_holiday],
     }
+
+
+def deadlines_recompute_open() -> int:
+    """Recompute the deadlines of every review that still has an open one; returns how many."""
+    live = Review.objects.filter(deadlines__met_on__isnull=True).values_list("pk", flat=True)
+    count = 0
+    for pk in sorted(set(live)):
+        with transaction.atomic():
+            # Lock as a transition does, so a step taken meanwhile is never overwritten.
+            review = Review.objects.select_for_update().select_related("partnership").get(pk=pk)
+            deadlines_recompute(review=review)
+        count += 1
+    return count

@@ -81,7 +81,7 @@ def review_transition(
             _write_history(locked, action, by, on, reason, from_stage)
             deadlines_recompute(review=locked)
     except ConcurrentTransition as error:
-        raise ReviewChanged([_changed_message()]) from error
+        raise ReviewChanged([changed_message()]) from error
     except TransitionNotAllowed as error:
         raise TransitionRefused(blocking_reasons(locked, action, by) or [str(error)]) from error
     logger.info("review %s: %s by user %s", locked.reference, action, by.pk)
@@ -90,7 +90,7 @@ def review_transition(
 
 def _check(review: Review, action: str, by, on: date, expected_stage: str | None) -> None:
     if expected_stage is not None and review.stage != expected_stage:
-        raise ReviewChanged([_changed_message(review)])
+        raise ReviewChanged([changed_message(review)])
     reasons = blocking_reasons(review, action, by)
     if reasons:
         raise TransitionRefused(reasons)
@@ -108,7 +108,8 @@ def _earliest_allowed(review: Review) -> date:
     return review.notified_on
 
 
-def _changed_message(review: Review | None = None) -> str:
+def changed_message(review: Review | None = None) -> str:
+    """What a person is told when someone else moved the review since they loaded it."""
     now = f" It is now at {review.get_stage_display()}." if review else ""
     return (
         f"Someone else changed this review while you were working on it.{now} Check and try again."

@@ -5,13 +5,22 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from workflows import selectors
-from workflows.services.lifecycle import ReviewChanged, TransitionRefused, review_transition
+from workflows.services.lifecycle import (
+    ReviewChanged,
+    TransitionRefused,
+    changed_message,
+    review_transition,
+)
 from workflows.steps import STEPS_BY_SLUG
 
 
 def review_step(request, reference: str, slug: str):
     """Show a step's form; on a valid post take the step, or say clearly why it was refused."""
     review = selectors.review_for(request.user, reference)
+    if request.method == "POST" and request.POST.get("stage", review.stage) != review.stage:
+        # The form was for an earlier stage: someone else moved the review meanwhile.
+        messages.error(request, changed_message(review))
+        return redirect("reviews:detail", reference=review.reference)
     step = STEPS_BY_SLUG.get(slug)
     offered = dict(selectors.steps_for(review, request.user)) if step else {}
     if step not in offered:
