@@ -35,7 +35,9 @@ def review_start_view(request):
     partnerships = selectors.partnerships_coordinated_by(request.user)
     if not partnerships.exists():
         raise PermissionDenied("Only a community safety coordinator can start a review.")
-    form = StartReviewForm(request.POST or None, partnerships=partnerships)
+    form = StartReviewForm(
+        request.POST if request.method == "POST" else None, partnerships=partnerships
+    )
     if request.method == "POST" and form.is_valid():
         try:
             review = review_start(by=request.user, **form.cleaned_data)

@@ -26,7 +26,10 @@ def review_step(request, reference: str, slug: str):
     if step not in offered:
         raise Http404("That step is not available on this review.")
     form = step.form_class(
-        request.POST or None, step=step, review=review, initial={"stage": review.stage}
+        request.POST if request.method == "POST" else None,
+        step=step,
+        review=review,
+        initial={"stage": review.stage},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,93 @@
+"""A coordinator drives a review from notification to closed through the pages alone."""
+
+from datetime import date
+
+from workflows.models import Review
+from workflows.stages import Stage
+
+
+def dated(name: str, day: date) -> dict:
+    return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
+
+
+def take_step(client, review: Review, slug: str, day: date, **answers) -> Review:
+    url = f"/reviews/{review.reference}/steps/{slug}/"
+    assert client.get(url).status_code == 200, slug
+    response = client.post(url, {"stage": review.stage, **dated("on", day), **answers})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    review.refresh_from_db()
+    return review
+
+
+JOURNEY = [
+    ("start-scoping", date(2027, 1, 11), {}, Stage.SCOPING),
+    ("decide", date(2027, 2, 1), {"commissioned": "yes", "reason": "Criteria met."}, Stage.SETUP),
+    ("pause", date(2027, 2, 5), {"pause_reason": "inquest"}, Stage.PAUSED),
+    ("resume", date(2027, 2, 15), {}, Stage.SETUP),
+    ("complete-setup", date(2027, 2, 20), {}, Stage.TERMS_OF_REFERENCE),
+    ("agree-terms-of-reference", date(2027, 3, 1), {}, Stage.AGENCY_REPORTS),
+    ("complete-agency-reports", date(2027, 4, 1), {}, Stage.DRAFTING),
+    (
+        "complete-draft",
+        date(2027, 4, 20),
+        {"documents": ["overview_report", "executive_summary", "action_plan"]},
+        Stage.LOCAL_SIGN_OFF,
+    ),
+    ("sign-off", date(2027, 4, 25), {}, Stage.LOCAL_SIGN_OFF),
+    ("submit-to-home-office", date(2027, 4, 26), {}, Stage.HOME_OFFICE_QA),
+    ("qa-outcome", date(2027, 5, 10), {"outcome": "resubmit"}, Stage.DRAFTING),
+    (
+        "complete-draft",
+        date(2027, 5, 12),
+        {"documents": ["overview_report", "executive_summary", "action_plan"]},
+        Stage.LOCAL_SIGN_OFF,
+    ),
+    ("sign-off", date(2027, 5, 13), {}, Stage.LOCAL_SIGN_OFF),
+    ("submit-to-home-office", date(2027, 5, 14), {}, Stage.HOME_OFFICE_QA),
+    ("qa-outcome", date(2027, 5, 20), {"outcome": "approved"}, Stage.PUBLICATION),
+    ("publish", date(2027, 5, 25), {}, Stage.ACTION_PLAN),
+    ("close", date(2027, 5, 31), {"reason": "Every action is complete."}, Stage.CLOSED),
+]
+
+
+def test_coordinator_drives_a_review_from_notification_to_closed(
+    client, coordinator, independent_chair, partnership, police
+):
+    client.force_login(coordinator)
+    response = client.post(
+        "/reviews/start/",
+        {
+            "partnership": partnership.pk,
+            "referred_by": "Testshire Police",
+            **dated("date_of_death", date(2027, 1, 5)),
+            **dated("notified_on", date(2027, 1, 10)),
+            "victim_real_name": "Zelda Inventedname",
+            "review_type": "dhr",
+            "guidance_version": "2016",
+            "agencies": [police.pk],
+        },
+    )
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert response["Location"] == f"/reviews/{review.reference}/"
+    for slug, day, answers, stage in JOURNEY[:4]:
+        assert take_step(client, review, slug, day, **answers).stage == stage, slug
+    review = take_step(
+        client,
+        review,
+        "appoint-chair",
+        date(2027, 2, 16),
+        chair=independent_chair.pk,
+        victim_pseudonym="Robin",
+    )
+    assert review.independent_chair == independent_chair
+    for slug, day, answers, stage in JOURNEY[4:]:
+        assert take_step(client, review, slug, day, **answers).stage == stage, slug
+
+    page = client.get(f"/reviews/{review.reference}/").content.decode()
+    assert "Closed" in page
+    assert review.home_office_submissions == 2
+    assert review.history.count() == len(JOURNEY) + 2  # plus the notification and appointment
+    completion = review.deadlines.get(rule="completion")
+    # Six months from 1 February 2027 plus the 10 days paused for the inquest; met on 13 May.
+    assert (completion.due_on, completion.met_on) == (date(2027, 8, 11), date(2027, 5, 13))
