@@ -24,6 +24,10 @@ def check_migrations() -> str:
 def check_broker() -> str:
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+        # kombu's Redis transport connects lazily: ask the server itself to answer.
+        client = getattr(conn.default_channel, "client", None)
+        if client is not None and hasattr(client, "ping"):
+            client.ping()
     return "ok"
 
 

@@ -5,7 +5,6 @@ from unittest import mock
 import pytest
 
 from project import health
-from project.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +23,11 @@ def test_healthz_is_never_cached(client):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
-def test_an_unreachable_broker_makes_the_service_unhealthy(client):
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        celery_app.conf.broker_url = original
+def test_an_unreachable_broker_makes_the_service_unhealthy(client, monkeypatch):
+    # Celery reads its broker URLs from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
 
     assert response.status_code == 503
     body = response.json()

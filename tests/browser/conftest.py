@@ -41,6 +41,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, stopped before the test database is dropped (otherwise its
+    open connection keeps PostgreSQL from dropping the database at the end of the run)."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def screenshot_dir(pytestconfig) -> Path:
     """``test-results/`` (pytest-playwright's --output), where screenshots are kept for people."""
     folder = Path(pytestconfig.getoption("--output")).absolute()
