@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "project.middleware.LoginRequiredMiddleware",
 ]
 
+# viewflow's engine runs our flows; its own frontend and middleware are not used.
+VIEWFLOW = {"AUTOREGISTER": False}
+
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
 
@@ -155,8 +158,19 @@ if not PRODUCTION:
     # WhiteNoise serves through the finders here; an existing root keeps it from warning.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents: files under var/media by default; S3-compatible storage when a bucket is set.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": (
+            "storages.backends.s3.S3Storage"
+            if AWS_STORAGE_BUCKET_NAME
+            else "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "project.storage.StaticStorage"
@@ -167,6 +181,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
+# The largest document a person may upload (reports with appendices run to tens of megabytes).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
+# Invitation and password links are single use and expire after this many seconds (3 days).
+PASSWORD_RESET_TIMEOUT = env_int("INVITATION_LINK_SECONDS", 3 * 24 * 60 * 60)
 
 # Celery: kombu's filesystem transport by default, so one machine needs nothing else.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

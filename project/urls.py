@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from project.health import healthz
 from workflows.views.home import home
+from workflows.views.participants import InvitationView
 
 urlpatterns = [
     path("", home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation"),
     path("reviews/", include("workflows.urls")),
+    path("tasks/", include("workflows.task_urls")),
     path("admin/", admin.site.urls),
 ]

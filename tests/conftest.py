@@ -17,11 +17,12 @@ from django.db import connection
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,
+    ParticipantFactory,
     PartnershipFactory,
     ReviewFactory,
     UserFactory,
 )
-from workflows.models import Review, Role
+from workflows.models import ParticipantRole, Review, Role
 from workflows.stages import QaOutcome, Stage
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -139,6 +140,19 @@ def review(partnership, police):
     return made
 
 
+@pytest.fixture
+def police_participant(review, police_author, police, coordinator):
+    """The police author taking part in ``review`` as its agency report author: agency roles
+    show a review only to the people added to it."""
+    return ParticipantFactory(
+        review=review,
+        user=police_author,
+        role=ParticipantRole.AGENCY_AUTHOR,
+        agency=police,
+        added_by=coordinator,
+    )
+
+
 # Facts a review holds once it has reached each stage, so that every guard is satisfied there.
 def _facts_for(stage: str, chair) -> dict:
     facts = {}
@@ -175,6 +189,17 @@ def _facts_for(stage: str, chair) -> dict:
     return facts
 
 
+AGENCIES_REPORTED = (
+    Stage.AGENCY_REPORTS,
+    Stage.DRAFTING,
+    Stage.LOCAL_SIGN_OFF,
+    Stage.HOME_OFFICE_QA,
+    Stage.PUBLICATION,
+    Stage.ACTION_PLAN,
+    Stage.CLOSED,
+)
+
+
 @pytest.fixture
 def review_at(partnership, police, independent_chair):
     """Build a review already at ``stage`` with the facts that stage implies.
@@ -185,7 +210,10 @@ def review_at(partnership, police, independent_chair):
 
     def build(stage: str, paused_from: str = Stage.AGENCY_REPORTS) -> Review:
         made = ReviewFactory(partnership=partnership)
-        made.review_agencies.create(agency=police)
+        # From the agency reports stage on, the police have reported (nil return), so the
+        # guard on leaving that stage is met; tests of that guard build their own.
+        reported = stage in AGENCIES_REPORTED or paused_from in AGENCIES_REPORTED
+        made.review_agencies.create(agency=police, involvement="not_involved" if reported else "")
         facts = _facts_for(paused_from if stage == Stage.PAUSED else stage, independent_chair)
         extra = {"stage_before_pause": paused_from} if stage == Stage.PAUSED else {}
         Review.objects.filter(pk=made.pk).update(stage=stage, **facts, **extra)

@@ -4,7 +4,16 @@ from datetime import date
 
 import factory
 
-from workflows.models import Agency, Membership, Partnership, Review, Role, User
+from workflows.models import (
+    Agency,
+    Membership,
+    Participant,
+    ParticipantRole,
+    Partnership,
+    Review,
+    Role,
+    User,
+)
 
 
 class PartnershipFactory(factory.django.DjangoModelFactory):
@@ -63,3 +72,15 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     referred_by = "Testshire Police"
     date_of_death = date(2027, 1, 5)
     notified_on = date(2027, 1, 10)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    """A person taking part in a review; pass ``agency`` for the agency roles."""
+
+    class Meta:
+        model = Participant
+
+    review = factory.SubFactory(ReviewFactory)
+    user = factory.SubFactory(UserFactory)
+    role = ParticipantRole.PANEL_MEMBER
+    added_by = factory.SubFactory(UserFactory)

@@ -6,12 +6,26 @@ so their history, pauses and deadlines (some overdue) are exactly what the servi
 
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.models import Agency, Membership, Partnership, Review, Role, User
+from workflows.models import (
+    Agency,
+    Membership,
+    Participant,
+    ParticipantRole,
+    Partnership,
+    Review,
+    Role,
+    User,
+)
+from workflows.models.documents import DocumentKind
+from workflows.services.agency_reports import agency_task_complete
+from workflows.services.documents import document_upload
 from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
+from workflows.services.tasks import OPEN, process_for
 
 AGENCIES = [
     "Demoshire Police",
@@ -34,8 +48,34 @@ PEOPLE = [
         Role.AGENCY_AUTHOR,
         "Demoshire NHS Foundation Trust",
     ),
+    (
+        "police.manager@demo.example",
+        "Morgan Police-Manager",
+        Role.SENIOR_MANAGER,
+        "Demoshire Police",
+    ),
+    (
+        "health.manager@demo.example",
+        "Hayden Health-Manager",
+        Role.SENIOR_MANAGER,
+        "Demoshire NHS Foundation Trust",
+    ),
     ("outsider@demo.example", "Olly Outsider", None, None),
 ]
+
+POLICE, HEALTH = "Demoshire Police", "Demoshire NHS Foundation Trust"
+# (email, role, agency): agency people added to every commissioned review with their agency.
+PARTICIPANTS = [
+    ("police.author@demo.example", ParticipantRole.AGENCY_AUTHOR, POLICE),
+    ("police.manager@demo.example", ParticipantRole.SENIOR_MANAGER, POLICE),
+    ("health.author@demo.example", ParticipantRole.AGENCY_AUTHOR, HEALTH),
+    ("health.manager@demo.example", ParticipantRole.SENIOR_MANAGER, HEALTH),
+]
+# A tiny but real PDF, so demo agency reports can be opened.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 SETUP = [("appoint_independent_chair", "chair"), ("complete_setup", None)]
 TO_DRAFTING = [*SETUP, ("agree_terms_of_reference", None), ("complete_agency_reports", None)]
@@ -96,6 +136,7 @@ def load_demo(password: str) -> Partnership:
     if not Review.objects.filter(partnership=partnership).exists():
         for spec in REVIEWS:
             _demo_review(partnership, agencies, people, *spec)
+    _demo_participants(partnership, agencies, people)
     return partnership
 
 
@@ -122,15 +163,77 @@ def _demo_review(partnership, agencies, people, victim, pseudonym, age, steps, d
         referred_by="Demoshire Police",
         victim_real_name=victim,
         perpetrator_real_name="Unnamed Invented-Suspect",
-        agencies=list(agencies.values())[:4],
+        agencies=[agencies[POLICE], agencies[HEALTH]],
     )
+    if decision == "yes":
+        _add_participants(review, agencies, people)
     plan = _with_decision(steps, decision)
     for index, (action, extra) in enumerate(plan, start=1):
         # Spread the steps evenly between notification and a few days ago.
         on = notified_on + timedelta(days=(age - 3) * index // (len(plan) + 1))
+        if action == "complete_agency_reports":
+            _agency_reports(review, agencies, people, on)
         details = _details(action, extra, pseudonym, people)
         review = review_transition(review=review, action=action, by=coordinator, on=on, **details)
     return review
+
+
+def _agency_reports(review, agencies, people, on) -> None:
+    """The police report (chronology and IMR, signed off, accepted); health returns nil."""
+    police_author = people["police.author@demo.example"]
+    for kind in (DocumentKind.CHRONOLOGY, DocumentKind.AGENCY_REPORT):
+        document_upload(
+            review=review,
+            kind=kind,
+            agency=agencies[POLICE],
+            uploaded_file=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF, "application/pdf"),
+            by=police_author,
+        )
+    work = [
+        ("agency_scoping", POLICE, "police.author@demo.example", "involved"),
+        ("agency_scoping", HEALTH, "health.author@demo.example", "not_involved"),
+        ("agency_report", POLICE, "police.author@demo.example", ""),
+        ("agency_sign_off", POLICE, "police.manager@demo.example", ""),
+        ("agency_acceptance", POLICE, "independent.chair@demo.example", "accept"),
+    ]
+    for node, agency_name, email, answer in work:
+        task = _open_agency_task(review, node, agencies[agency_name])
+        agency_task_complete(task=task, review=review, by=people[email], on=on, answer=answer)
+
+
+def _open_agency_task(review, node, agency):
+    process = process_for(review)
+    for task in process.task_set.filter(status__in=OPEN).order_by("pk"):
+        if (
+            task.flow_task.name == node
+            and review.review_agencies.filter(
+                pk=task.data.get("review_agency"), agency=agency
+            ).exists()
+        ):
+            return task
+    raise LookupError(f"No open {node} task for {agency} on {review}")
+
+
+def _demo_participants(partnership, agencies, people) -> None:
+    """Add the agency people to each review that went ahead with their agency in scope:
+    agency roles show a review only to the people added to it."""
+    for review in Review.objects.filter(partnership=partnership, commissioned=True):
+        _add_participants(review, agencies, people)
+
+
+def _add_participants(review, agencies, people) -> None:
+    coordinator = people["coordinator@demo.example"]
+    for email, role, agency_name in PARTICIPANTS:
+        agency = agencies[agency_name]
+        if not review.review_agencies.filter(agency=agency).exists():
+            continue
+        Participant.objects.active().get_or_create(
+            review=review,
+            user=people[email],
+            role=role,
+            agency=agency,
+            defaults={"added_by": coordinator, "added_on": review.notified_on},
+        )
 
 
 def _with_decision(steps, decision):

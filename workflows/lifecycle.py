@@ -37,6 +37,11 @@ def has_victim_pseudonym(review) -> bool:
     return bool(review.victim_pseudonym.strip())
 
 
+@guard("Every agency must have its report accepted or have returned nil first.")
+def has_all_agency_reports(review) -> bool:
+    return all(review_agency.is_done for review_agency in review.review_agencies.all())
+
+
 @guard("The overview report, executive summary and action plan must all be final.")
 def has_final_documents(review) -> bool:
     return (
@@ -179,7 +184,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.AGENCY_REPORTS,
         target=Stage.DRAFTING,
-        conditions=[has_independent_chair],
+        conditions=[has_independent_chair, has_all_agency_reports],
         permission=permissions.can_lead,
     )
     def complete_agency_reports(self, *, by, on: date, reason: str = "") -> None:

@@ -1,7 +1,9 @@
 """Who may do what to a review: small predicates used by the lifecycle, views and selectors.
 
-Roles are held per partnership (and per agency). The independent chair is appointed per review.
-A coordinator records every step on behalf of the partnership, so may make every transition.
+Coordinators and CSP chairs hold their roles per partnership. The independent chair is appointed
+per review, and everyone else takes part in a review as a ``Participant`` (per review and, for
+agency roles, per agency). A coordinator records every step on behalf of the partnership, so may
+make every transition.
 """
 
 from workflows.models.people import Membership, Role
@@ -31,6 +33,26 @@ def is_csp_chair(review, user) -> bool:
 
 def is_independent_chair(review, user) -> bool:
     return user.is_authenticated and review.independent_chair_id == user.pk
+
+
+def participant_roles(review, user) -> set[str]:
+    """The roles ``user`` holds on ``review`` now (ended participations do not count)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(review.participants.active().filter(user=user).values_list("role", flat=True))
+
+
+def participant_agency_ids(review, user) -> set[int]:
+    """The agencies ``user`` takes part in ``review`` for (their own agency's documents)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    active = review.participants.active().filter(user=user, agency__isnull=False)
+    return set(active.values_list("agency_id", flat=True))
+
+
+def can_manage_people(review, user) -> bool:
+    """Invite people to a review and end their part in it: the coordinator."""
+    return is_coordinator(review, user)
 
 
 def can_run(review, user) -> bool:

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from workflows import selectors
+from workflows import permissions, selectors
 from workflows.models import DeadlineStatus, Review
+from workflows.services.tasks import open_stage_task
 from workflows.stages import MAIN_PATH, Stage
 
 STATUS_TAGS = {
@@ -110,6 +111,31 @@ def history_rows(review: Review) -> list[dict]:
     ]
 
 
+ROLE_LABELS = {
+    "coordinator": "the community safety coordinator",
+    "csp_chair": "the Community Safety Partnership chair",
+    "independent_chair": "the independent chair",
+}
+
+
+def next_action(review: Review) -> dict | None:
+    """The open task of the review's flow: what must be done next, and by whom."""
+    task = open_stage_task(review)
+    if task is None:
+        return None
+    holder = str(task.owner) if task.owner else ROLE_LABELS.get(task.data.get("role"), "")
+    return {"title": task.title, "holder": holder}
+
+
+def agency_rows(review: Review, user) -> list[dict]:
+    """Agencies in scope; how far each has got is for those who run or chair the review."""
+    show_progress = permissions.can_see_real_names(review, user)
+    return [
+        {"name": ra.agency.name, "progress": ra.progress if show_progress else ""}
+        for ra in review.review_agencies.select_related("agency").order_by("agency__name")
+    ]
+
+
 def review_page_context(review: Review, user) -> dict:
     """Everything the review page needs, in one dictionary."""
     steps = selectors.steps_for(review, user)
@@ -121,5 +147,6 @@ def review_page_context(review: Review, user) -> dict:
         "open_pause": review.pauses.filter(resumed_on__isnull=True).first(),
         "available_steps": [step for step, reasons in steps if not reasons],
         "blocked_steps": [(step, reasons) for step, reasons in steps if reasons],
-        "agencies": list(review.agencies.all()),
+        "agencies": agency_rows(review, user),
+        "next_action": next_action(review),
     }

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from workflows.models import Membership, Partnership, Review, Role
+from workflows.models import Membership, Participant, Partnership, Review, Role
 from workflows.services.lifecycle import blocking_reasons, may_take
 from workflows.steps import STEPS
 
@@ -13,17 +13,17 @@ PARTNERSHIP_WIDE_ROLES = [Role.COORDINATOR, Role.CSP_CHAIR]
 
 def reviews_visible_to(user) -> QuerySet[Review]:
     """Every review ``user`` may see: all of their partnerships' reviews for coordinators and
-    CSP chairs, the reviews they chair, and the reviews that have their agency in scope."""
+    CSP chairs, the reviews they chair, and the reviews they take part in now. Holding a role
+    for an agency shows nothing by itself: people see a review only once they are added to it."""
     if not getattr(user, "is_authenticated", False):
         return Review.objects.none()
-    memberships = Membership.objects.filter(user=user)
-    partnership_wide = memberships.filter(role__in=PARTNERSHIP_WIDE_ROLES).values("partnership_id")
-    agencies = memberships.filter(agency__isnull=False).values("agency_id")
+    partnership_wide = Membership.objects.filter(user=user, role__in=PARTNERSHIP_WIDE_ROLES).values(
+        "partnership_id"
+    )
+    taking_part = Participant.objects.active().filter(user=user).values("review_id")
     return Review.objects.filter(
-        Q(partnership_id__in=partnership_wide)
-        | Q(independent_chair=user)
-        | Q(review_agencies__agency_id__in=agencies)
-    ).distinct()
+        Q(partnership_id__in=partnership_wide) | Q(independent_chair=user) | Q(pk__in=taking_part)
+    )
 
 
 def review_for(user, reference: str) -> Review:

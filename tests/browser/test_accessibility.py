@@ -7,11 +7,14 @@ stage, some paused, some overdue, as the service itself would hold them.
 import re
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, axe_check, sign_in
+from tests.factories import ParticipantFactory
 from workflows.demo import load_demo
-from workflows.models import Review
+from workflows.models import ParticipantRole, Review, User
+from workflows.services.participants import invitation_url
 from workflows.stages import Stage
 
 pytestmark = pytest.mark.browser
@@ -127,6 +130,68 @@ def test_step_form_with_errors(demo_coordinator_page, live_server):
     page.get_by_label("No, do not hold a review").check()
     page.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reasons")
+    assert_accessible(page)
+
+
+@pytest.fixture
+def people_page(page, live_server, review_at, coordinator, police_author, police):
+    """The coordinator signed in, and a review in drafting with the police author taking part."""
+    review = review_at(Stage.DRAFTING)
+    ParticipantFactory(
+        review=review,
+        user=police_author,
+        role=ParticipantRole.AGENCY_AUTHOR,
+        agency=police,
+        added_by=coordinator,
+    )
+    sign_in(page, live_server, coordinator.email)
+    page.goto(f"{live_server.url}/reviews/{review.reference}/people/")
+    return page
+
+
+def test_people_page_with_invitation_errors(people_page):
+    page = people_page
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    expect(page.locator("main tbody tr")).not_to_have_count(0)
+    assert_accessible(page)
+    page.get_by_label("Email address").fill("not-an-email")
+    page.get_by_label("Agency report (IMR) author").check()
+    page.get_by_role("button", name="Send invitation").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter an email address in the correct format")
+    expect(summary).to_contain_text("Enter the person's full name")
+    expect(page).to_have_title(re.compile("^Error: People"))
+    assert_accessible(page)
+
+
+def test_remove_someone_from_a_review(people_page):
+    page = people_page
+    page.locator("main tbody").get_by_role("link", name=re.compile("^Remove")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Remove")
+    page.get_by_role("button", name="Remove from review").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why this person")
+    assert_accessible(page)
+
+
+def test_create_your_password_from_an_invitation(page, live_server, transactional_db):
+    person = User.objects.create_user("new.person@demo.example", full_name="Nadia New-Person")
+    person.set_unusable_password()
+    person.save()
+    page.goto(live_server.url + invitation_url(person).removeprefix(settings.SITE_URL))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create your password")
+    assert_accessible(page)
+    page.get_by_label("Create a password").fill("short")
+    page.get_by_label("Confirm your password").fill("short")
+    page.get_by_role("button", name="Create password and sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("at least 12 characters")
+    assert_accessible(page)
+
+
+def test_an_expired_invitation_link(page, live_server):
+    page.goto(f"{live_server.url}/invitation/MQ/not-a-token/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "This link has expired or has already been used"
+    )
     assert_accessible(page)
 
 

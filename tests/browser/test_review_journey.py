@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import days_ago, sign_in
-from workflows.models import ReviewHistory
+from tests.factories import ParticipantFactory
+from workflows.models import ParticipantRole, ReviewHistory
 
 pytestmark = pytest.mark.browser
 
@@ -135,17 +136,26 @@ def test_second_decision_is_refused_with_a_clear_message(
     ).to_have_count(1)
 
 
-def test_agency_author_sees_no_steps_and_no_review_outside_their_scope(
-    page, live_server, police_author, police, health, started_review
+def test_agency_author_sees_no_steps_and_only_the_review_they_take_part_in(
+    page, live_server, coordinator, police_author, police, health, started_review
 ):
     in_scope = started_review(police, victim="Vera Inventedname")
     out_of_scope = started_review(health, victim="Wanda Inventedname")
+    not_added = started_review(police, victim="Xena Inventedname")
+    ParticipantFactory(
+        review=in_scope,
+        user=police_author,
+        role=ParticipantRole.AGENCY_AUTHOR,
+        agency=police,
+        added_by=coordinator,
+    )
     sign_in(page, live_server, police_author.email)
 
     page.goto(f"{live_server.url}/reviews/")
     main = page.locator("main")
     expect(main.get_by_role("link", name=in_scope.reference)).to_be_visible()
     expect(main.get_by_role("link", name=out_of_scope.reference)).to_have_count(0)
+    expect(main.get_by_role("link", name=not_added.reference)).to_have_count(0)
     expect(main.get_by_role("button")).to_have_count(0)  # no "Start a review"
 
     page.goto(f"{live_server.url}/reviews/{in_scope.reference}/")
@@ -158,6 +168,10 @@ def test_agency_author_sees_no_steps_and_no_review_outside_their_scope(
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     expect(main).not_to_contain_text("Wanda Inventedname")
+
+    # Their agency in scope is not enough: they see a review only once they are added to it.
+    response = page.goto(f"{live_server.url}/reviews/{not_added.reference}/")
+    assert response.status == 404
 
     response = page.goto(f"{live_server.url}/reviews/{in_scope.reference}/steps/decide/")
     assert response.status == 404

@@ -77,3 +77,60 @@ def test_simultaneous_notifications_get_different_references(partnership, coordi
     references = run_at_once(notify)
     assert all(isinstance(reference, str) for reference in references), references
     assert len(set(references)) == ATTEMPTS
+
+
+def test_simultaneous_claims_of_one_task_leave_one_owner(partnership, coordinator):
+    from tests.factories import MembershipFactory
+    from workflows.services.tasks import TaskRefused, open_stage_task, task_claim
+
+    review = review_start(
+        partnership=partnership,
+        by=coordinator,
+        date_of_death=date(2027, 3, 1),
+        notified_on=date(2027, 3, 2),
+        referred_by="Testshire Police",
+        victim_real_name="Invented Person",
+    )
+    people = [coordinator] + [
+        MembershipFactory(partnership=partnership, role="coordinator").user
+        for _ in range(ATTEMPTS - 1)
+    ]
+    task = open_stage_task(review)
+    results = run_at_once(lambda i: task_claim(task=task, review=review, user=people[i]))
+    refusals = [result for result in results if isinstance(result, TaskRefused)]
+    assert results.count(None) == 1, results
+    assert len(refusals) == ATTEMPTS - 1
+    task.refresh_from_db()
+    assert task.owner in people
+
+
+def test_simultaneous_steps_complete_the_flow_task_once(partnership, coordinator, csp_chair):
+    from viewflow.workflow.models import Task
+
+    from workflows.services.tasks import process_for
+
+    review = review_start(
+        partnership=partnership,
+        by=coordinator,
+        date_of_death=date(2027, 3, 1),
+        notified_on=date(2027, 3, 2),
+        referred_by="Testshire Police",
+        victim_real_name="Invented Person",
+    )
+
+    def decide(index: int):
+        return review_transition(
+            review=review,
+            action="decide_to_commission",
+            by=[coordinator, csp_chair][index % 2],
+            on=date(2027, 3, 3),
+            expected_stage=Stage.NOTIFIED,
+        )
+
+    results = run_at_once(decide)
+    assert len([r for r in results if isinstance(r, Review)]) == 1
+    tasks = Task.objects.filter(process=process_for(review), flow_task_type="HUMAN")
+    assert sorted((t.flow_task.name, t.status) for t in tasks) == [
+        ("record_scoping", "DONE"),
+        ("set_up", "NEW"),
+    ]

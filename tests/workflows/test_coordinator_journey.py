@@ -1,4 +1,7 @@
-"""A coordinator drives a review from notification to closed through the pages alone."""
+"""A coordinator drives a review from notification to closed through the pages alone.
+
+No agency is in scope here, so the agency reports stage has only the chair's task (agencies'
+branches are tested in test_agency_reports.py)."""
 
 from datetime import date
 
@@ -64,7 +67,6 @@ def test_coordinator_drives_a_review_from_notification_to_closed(
             "victim_real_name": "Zelda Inventedname",
             "review_type": "dhr",
             "guidance_version": "2016",
-            "agencies": [police.pk],
         },
     )
     assert response.status_code == 302

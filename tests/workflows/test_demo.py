@@ -15,12 +15,14 @@ from workflows.models import (
     Deadline,
     DeadlineStatus,
     Membership,
+    Participant,
     Partnership,
     Pause,
     Review,
     ReviewHistory,
     User,
 )
+from workflows.selectors import reviews_visible_to
 from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +33,8 @@ DEMO_EMAILS = [
     "independent.chair@demo.example",
     "police.author@demo.example",
     "health.author@demo.example",
+    "police.manager@demo.example",
+    "health.manager@demo.example",
     "outsider@demo.example",
 ]
 
@@ -50,6 +54,7 @@ def counts() -> dict:
         "history": ReviewHistory.objects.count(),
         "deadlines": Deadline.objects.count(),
         "pauses": Pause.objects.count(),
+        "participants": Participant.objects.count(),
     }
 
 
@@ -64,7 +69,7 @@ def demo():
     return load_demo()
 
 
-def test_creates_the_six_demo_accounts(demo):
+def test_creates_the_demo_accounts(demo):
     assert sorted(User.objects.values_list("email", flat=True)) == sorted(DEMO_EMAILS)
     assert [email for email, *_ in PEOPLE] == DEMO_EMAILS
 
@@ -86,6 +91,31 @@ def test_the_outsider_belongs_to_no_partnership(demo):
     assert Membership.objects.filter(
         user__email="police.author@demo.example"
     ).get().agency.name == ("Demoshire Police")
+
+
+@pytest.mark.parametrize(
+    ("email", "agency"),
+    [
+        ("police.author@demo.example", "Demoshire Police"),
+        ("health.author@demo.example", "Demoshire NHS Foundation Trust"),
+    ],
+)
+def test_agency_authors_see_the_reviews_that_went_ahead(demo, email, agency):
+    author = User.objects.get(email=email)
+    commissioned = Review.objects.filter(commissioned=True)
+
+    visible = set(reviews_visible_to(author))
+
+    assert visible == set(commissioned)
+    assert {review.stage for review in visible} >= {Stage.SETUP, Stage.DRAFTING, Stage.CLOSED}
+    assert not visible & {Review.objects.get(stage=Stage.NOTIFIED)}
+    assert set(Participant.objects.filter(user=author).values_list("agency__name", flat=True)) == {
+        agency
+    }
+
+
+def test_the_outsider_sees_no_review(demo):
+    assert not reviews_visible_to(User.objects.get(email="outsider@demo.example")).exists()
 
 
 def test_there_is_a_review_at_every_stage(demo):

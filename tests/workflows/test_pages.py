@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from tests.factories import MembershipFactory, ReviewFactory, UserFactory
-from workflows.models import Review, ReviewHistory, Role
+from tests.factories import MembershipFactory, ParticipantFactory, ReviewFactory, UserFactory
+from workflows.models import ParticipantRole, Review, ReviewHistory, Role
 from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
 from workflows.stages import Stage
@@ -71,6 +71,18 @@ def started_review(partnership, police, coordinator):
         victim_real_name=REAL_NAME,
         perpetrator_real_name="Quentin Madeupname",
         agencies=[police],
+    )
+
+
+@pytest.fixture
+def police_author_takes_part(started_review, police_author, police, coordinator):
+    """The police author added to ``started_review`` as its agency report author."""
+    return ParticipantFactory(
+        review=started_review,
+        user=police_author,
+        role=ParticipantRole.AGENCY_AUTHOR,
+        agency=police,
+        added_by=coordinator,
     )
 
 
@@ -170,13 +182,17 @@ def test_partnership_roles_see_every_review_of_their_partnership(
     assert review_without_police.reference in html
 
 
-def test_agency_author_sees_only_reviews_with_their_agency_in_scope(
-    client, police_author, review, review_without_police
+def test_agency_author_sees_only_the_reviews_they_take_part_in(
+    client, police_author, police, review, police_participant, review_without_police
 ):
+    police_not_added = ReviewFactory(partnership=review.partnership)
+    police_not_added.review_agencies.create(agency=police)
+
     html = page(signed_in(client, police_author).get("/reviews/"))
 
     assert review.reference in html
     assert review_without_police.reference not in html
+    assert police_not_added.reference not in html, "their agency in scope is not enough"
 
 
 def test_independent_chair_sees_only_the_reviews_they_chair(
@@ -214,7 +230,7 @@ def test_agency_author_is_not_offered_start_a_review(client, police_author, revi
 # A review's page.
 
 
-@pytest.mark.parametrize("persona", ["outsider", "health_author"])
+@pytest.mark.parametrize("persona", ["outsider", "health_author", "police_author"])
 def test_people_without_access_get_page_not_found(client, request, persona, started_review):
     response = signed_in(client, request.getfixturevalue(persona)).get(detail_url(started_review))
 
@@ -251,7 +267,9 @@ def test_the_reviews_independent_chair_sees_the_real_name(client, independent_ch
     assert REAL_NAME in html
 
 
-def test_agency_author_never_sees_the_real_names(client, police_author, started_review):
+def test_agency_author_never_sees_the_real_names(
+    client, police_author, started_review, police_author_takes_part
+):
     html = page(signed_in(client, police_author).get(detail_url(started_review)))
 
     assert started_review.reference in html
@@ -293,7 +311,9 @@ def test_csp_chair_can_record_the_decision_but_not_start_scoping(client, csp_cha
     assert "Start scoping" not in html
 
 
-def test_agency_author_is_offered_no_steps(client, police_author, started_review):
+def test_agency_author_is_offered_no_steps(
+    client, police_author, started_review, police_author_takes_part
+):
     html = page(signed_in(client, police_author).get(detail_url(started_review)))
 
     assert "What you can do" not in html
@@ -556,7 +576,9 @@ def test_a_step_not_available_at_the_stage_is_not_found(coordinator_client, star
     page(coordinator_client.get(step_url(started_review, slug)), status=404)
 
 
-def test_an_agency_author_cannot_open_or_post_a_step(client, police_author, started_review):
+def test_an_agency_author_cannot_open_or_post_a_step(
+    client, police_author, started_review, police_author_takes_part
+):
     signed_in(client, police_author)
 
     page(client.get(step_url(started_review, "decide")), status=404)

@@ -1,4 +1,11 @@
 from workflows.models.deadlines import Deadline, DeadlineStatus
+from workflows.models.documents import (
+    Document,
+    DocumentAccess,
+    DocumentKind,
+    DocumentVersion,
+)
+from workflows.models.participants import Participant, ParticipantRole
 from workflows.models.people import (
     Agency,
     BankHolidayChange,
@@ -15,8 +22,14 @@ __all__ = [
     "BankHolidayChange",
     "Deadline",
     "DeadlineStatus",
+    "Document",
+    "DocumentAccess",
+    "DocumentKind",
+    "DocumentVersion",
     "Membership",
     "Nation",
+    "Participant",
+    "ParticipantRole",
     "Partnership",
     "Pause",
     "Review",

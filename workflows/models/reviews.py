@@ -95,12 +95,27 @@ class Review(ConcurrentTransitionMixin, ReviewLifecycle):
         return self.stage_before_pause if self.is_paused else self.stage
 
 
+class Involvement(models.TextChoices):
+    UNKNOWN = "", "Not answered yet"
+    INVOLVED = "involved", "Knew the people involved"
+    NOT_INVOLVED = "not_involved", "No involvement (nil return)"
+
+
 class ReviewAgency(models.Model):
-    """An agency in the scope of a review."""
+    """An agency in the scope of a review, and how far its report has got."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="review_agencies")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     added_on = models.DateField(default=timezone.localdate)
+    involvement = models.CharField(
+        max_length=20, choices=Involvement.choices, blank=True, default=Involvement.UNKNOWN
+    )
+    scoping_answered_on = models.DateField(null=True, blank=True)
+    report_submitted_on = models.DateField(null=True, blank=True)
+    signed_off_on = models.DateField(null=True, blank=True)
+    accepted_on = models.DateField(null=True, blank=True)
+    times_sent_back = models.PositiveSmallIntegerField(default=0)
+    chair_comments = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -109,6 +124,25 @@ class ReviewAgency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} in {self.review}"
+
+    @property
+    def is_done(self) -> bool:
+        """Signed off and accepted by the chair, or a nil return."""
+        return self.involvement == Involvement.NOT_INVOLVED or self.accepted_on is not None
+
+    @property
+    def progress(self) -> str:
+        if self.involvement == Involvement.NOT_INVOLVED:
+            return "Nil return"
+        if self.accepted_on:
+            return "Accepted by the chair"
+        if self.signed_off_on:
+            return "Signed off, with the chair"
+        if self.report_submitted_on:
+            return "With the senior manager for sign-off"
+        if self.involvement == Involvement.INVOLVED:
+            return "Writing the report" + (" (sent back)" if self.times_sent_back else "")
+        return "Not answered yet"
 
 
 class ReviewHistory(models.Model):

@@ -9,6 +9,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from workflows.models import Pause, Review, ReviewHistory
 from workflows.services.deadlines import deadlines_recompute
+from workflows.services.tasks import tasks_follow_stage
 from workflows.stages import Stage
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def review_transition(
             _record_pause(locked, action, by, on, reason, details, from_stage)
             _write_history(locked, action, by, on, reason, from_stage)
             deadlines_recompute(review=locked)
+            tasks_follow_stage(review=locked, from_stage=from_stage, by=by)
     except ConcurrentTransition as error:
         raise ReviewChanged([changed_message()]) from error
     except TransitionNotAllowed as error:

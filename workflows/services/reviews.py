@@ -8,6 +8,7 @@ from django.utils import timezone
 from workflows.models import Agency, Partnership, Review, ReviewAgency, ReviewHistory
 from workflows.services.deadlines import deadlines_recompute
 from workflows.services.lifecycle import TransitionRefused
+from workflows.services.tasks import process_start
 from workflows.stages import GuidanceVersion, ReviewType, Stage
 
 
@@ -55,6 +56,7 @@ def review_start(
             reason=f"Notification received from {review.referred_by}.",
         )
         deadlines_recompute(review=review)
+        process_start(review=review)
     return review
 
 

@@ -1,0 +1,57 @@
+"""One page for each task of an agency's branch (scoping answer, report, sign-off, acceptance)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from viewflow.workflow.models import Task
+
+from workflows import selectors
+from workflows.flows import AGENCY_TASKS, ReviewFlow
+from workflows.forms_agency import BUTTONS, FORMS
+from workflows.models import ReviewAgency
+from workflows.services.agency_reports import REPORT_DOCUMENTS, agency_task_complete
+from workflows.services.lifecycle import TransitionRefused
+from workflows.services.tasks import OPEN, may_do
+
+
+def agency_task(request, reference: str, task_id: int):
+    """Show an agency task to the person whose role it needs; 404 for anyone else."""
+    review = selectors.review_for(request.user, reference)
+    task = Task.objects.filter(
+        pk=task_id, process__flow_class=ReviewFlow, process__artifact_object_id=review.pk
+    ).first()
+    if (
+        task is None
+        or task.flow_task.name not in AGENCY_TASKS
+        or not may_do(task, review, request.user)
+    ):
+        raise Http404("No task found")
+    review_agency = ReviewAgency.objects.select_related("agency").get(pk=task.data["review_agency"])
+    form_class = FORMS[task.flow_task.name]
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and task.status in OPEN and form.is_valid():
+        try:
+            agency_task_complete(
+                task=task,
+                review=review,
+                by=request.user,
+                on=form.cleaned_data["on"],
+                answer=form.answer(),
+                comments=form.comments(),
+            )
+        except TransitionRefused as refused:
+            for message in refused.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"{task.title}: done.")
+            return redirect("tasks:list")
+    context = {
+        "review": review,
+        "task": task,
+        "review_agency": review_agency,
+        "form": form,
+        "button": BUTTONS[task.flow_task.name],
+        "is_open": task.status in OPEN,
+        "documents_needed": list(REPORT_DOCUMENTS.values()),
+    }
+    return render(request, "tasks/agency_task.html", context)
