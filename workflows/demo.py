@@ -41,6 +41,7 @@ PEOPLE = [
     ("coordinator@demo.example", "Casey Coordinator", Role.COORDINATOR, None),
     ("csp.chair@demo.example", "Charlie Partnership-Chair", Role.CSP_CHAIR, None),
     ("independent.chair@demo.example", "Indira Chair", Role.INDEPENDENT_CHAIR, None),
+    ("second.chair@demo.example", "Sam Second-Chair", Role.INDEPENDENT_CHAIR, None),
     ("police.author@demo.example", "Pat Police-Author", Role.AGENCY_AUTHOR, "Demoshire Police"),
     (
         "health.author@demo.example",

@@ -148,5 +148,7 @@ def review_page_context(review: Review, user) -> dict:
         "available_steps": [step for step, reasons in steps if not reasons],
         "blocked_steps": [(step, reasons) for step, reasons in steps if reasons],
         "agencies": agency_rows(review, user),
+        "can_add_agency": permissions.is_coordinator(review, user)
+        and review.stage not in (Stage.CLOSED, Stage.NOT_COMMISSIONED),
         "next_action": next_action(review),
     }

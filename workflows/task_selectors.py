@@ -3,14 +3,15 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.http import Http404
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors
 from workflows.flows import ReviewFlow
-from workflows.models import Deadline, Review, ReviewAgency
-from workflows.services.tasks import OPEN, may_do
+from workflows.models import Cover, Deadline, Review, ReviewAgency, User
+from workflows.services.tasks import OPEN, holds_role
 
 DUE_SOON_DAYS = 7
 STATUS_TAGS = {
@@ -29,6 +30,7 @@ class TaskRow:
     due_on: date | None
     status: str
     agency_name: str = ""
+    covering_for: User | None = None
 
     @property
     def status_label(self) -> str:
@@ -53,13 +55,48 @@ def task_status(review: Review, due_on: date | None, today: date) -> str:
     return "due_soon" if (due_on - today).days <= DUE_SOON_DAYS else "on_time"
 
 
-def open_task_rows(user) -> tuple[list[TaskRow], list[TaskRow]]:
-    """The user's own open tasks and the unclaimed tasks of roles they hold, each sorted by due
-    date. Only reviews the user may see are considered (need to know, in one place)."""
-    reviews = {
-        review.pk: review
-        for review in selectors.reviews_visible_to(user).select_related("partnership")
-    }
+def open_task_rows(user) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
+    """The user's own open tasks, the unclaimed tasks of roles they hold, and the tasks of people
+    they cover for today, each sorted by due date. Only reviews the user (or, for cover, the
+    person covered) may see are considered (need to know, in one place)."""
+    reviews = _visible_reviews(user)
+    mine, queue = [], []
+    for row in _rows(reviews):
+        if row.task.owner_id == user.pk:
+            mine.append(row)
+        elif row.task.status == STATUS.NEW and holds_role(row.task, row.review, user):
+            queue.append(row)
+    return _sorted(mine), _sorted(queue), _sorted(_covering_rows(user))
+
+
+def _covering_rows(user) -> list[TaskRow]:
+    """The tasks a person away has claimed, or is waiting for in their role, that ``user`` now
+    does for them; tasks ``user`` has or could take in their own right are listed there."""
+    rows = []
+    for cover in Cover.objects.active().filter(delegate=user).select_related("person"):
+        person = cover.person
+        reviews = _visible_reviews(person, partnership_id=cover.partnership_id)
+        for row in _rows(reviews):
+            task = row.task
+            theirs = task.owner_id == person.pk or (
+                task.status == STATUS.NEW
+                and holds_role(task, row.review, person)
+                and not holds_role(task, row.review, user)
+            )
+            if theirs and task.owner_id != user.pk:
+                row.covering_for = person
+                rows.append(row)
+    return rows
+
+
+def _visible_reviews(user, partnership_id: int | None = None) -> dict:
+    visible = selectors.reviews_visible_to(user).select_related("partnership")
+    if partnership_id is not None:
+        visible = visible.filter(partnership_id=partnership_id)
+    return {review.pk: review for review in visible}
+
+
+def _rows(reviews: dict) -> list[TaskRow]:
     tasks = Task.objects.filter(
         process__flow_class=ReviewFlow,
         flow_task_type="HUMAN",
@@ -71,17 +108,35 @@ def open_task_rows(user) -> tuple[list[TaskRow], list[TaskRow]]:
         ReviewAgency.objects.filter(review_id__in=list(reviews)).values_list("pk", "agency__name")
     )
     today = timezone.localdate()
-    mine, queue = [], []
+    rows = []
     for task in tasks:
         review = reviews[task.process.artifact_object_id]
         due_on = deadlines.get((review.pk, task.data.get("deadline")))
         agency_name = agencies.get(task.data.get("review_agency"), "")
-        row = TaskRow(task, review, due_on, task_status(review, due_on, today), agency_name)
-        if task.owner_id == user.pk:
-            mine.append(row)
-        elif task.status == STATUS.NEW and may_do(task, review, user):
-            queue.append(row)
-    return sorted(mine, key=lambda r: r.sort_key), sorted(queue, key=lambda r: r.sort_key)
+        rows.append(TaskRow(task, review, due_on, task_status(review, due_on, today), agency_name))
+    return rows
+
+
+def _sorted(rows: list[TaskRow]) -> list[TaskRow]:
+    return sorted(rows, key=lambda row: row.sort_key)
+
+
+def review_for_doer(user, reference: str) -> Review:
+    """The review ``user`` may see or, failing that, one they may work on today because they
+    cover for someone who may see it; 404 otherwise."""
+    try:
+        return selectors.review_for(user, reference)
+    except Http404:
+        for cover in Cover.objects.active().filter(delegate=user).select_related("person"):
+            review = (
+                selectors.reviews_visible_to(cover.person)
+                .filter(reference=reference, partnership_id=cover.partnership_id)
+                .select_related("partnership", "independent_chair")
+                .first()
+            )
+            if review is not None:
+                return review
+        raise
 
 
 def _deadlines_by_review(reviews: dict) -> dict:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from workflows.views.agencies import review_agency_add_view
 from workflows.views.documents import (
     document_access_log,
     document_download,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("start/", review_start_view, name="start"),
     path("<slug:reference>/", review_detail, name="detail"),
     path("<slug:reference>/steps/<slug:slug>/", review_step, name="step"),
+    path("<slug:reference>/agencies/add/", review_agency_add_view, name="agency_add"),
     path("<slug:reference>/people/", review_people, name="people"),
     path(
         "<slug:reference>/people/<int:participant_id>/remove/",

@@ -228,3 +228,67 @@ def test_no_agency_work_while_the_review_is_paused(review, people, police, csp_c
             on=ON,
             answer="involved",
         )
+
+
+def test_the_coordinator_adds_a_late_agency_through_the_page(client, review, people, partnership):
+    housing = AgencyFactory(partnership=partnership, name="Testshire Housing")
+    url = f"/reviews/{review.reference}/agencies/add/"
+    client.force_login(people["chair"])
+    assert client.get(url).status_code == 404
+    client.force_login(people["coordinator"])
+    page = client.get(url).content.decode()
+    assert "Testshire Housing" in page and ">Testshire Police<" not in page
+    response = client.post(url, {})
+    assert "Select the agency to add" in response.content.decode()
+    response = client.post(url, {"agency": housing.pk})
+    assert response.status_code == 302
+    assert review.review_agencies.filter(agency=housing).exists()
+    names = [t.flow_task.name for t in open_tasks(review)]
+    assert names.count("agency_scoping") == 3
+    assert review.history.filter(action="add_agency").exists()
+
+
+def test_agency_task_pages_are_for_the_agencys_own_people(client, review, people, police):
+    task = agency_task(review, "agency_scoping", police)
+    url = f"/tasks/{review.reference}/agency/{task.pk}/"
+    for person in ("health author", "police manager", "coordinator"):
+        client.force_login(people[person])
+        assert client.get(url).status_code == 404, person
+    client.force_login(people["police author"])
+    page = client.get(url).content.decode()
+    assert "Say whether your agency knew the people involved" in page
+    response = client.post(url, {"on_0": "1", "on_1": "5", "on_2": "2027"})
+    assert "Select whether your agency knew the people involved" in response.content.decode()
+    response = client.post(
+        url, {"involvement": "involved", "on_0": "1", "on_1": "5", "on_2": "2027"}
+    )
+    assert response.status_code == 302
+    assert review.review_agencies.get(agency=police).involvement == "involved"
+    tasks_page = client.get("/tasks/").content.decode()
+    assert "Write and upload your agency&#x27;s chronology and report" in tasks_page
+
+
+def test_the_chair_must_say_what_to_change_when_sending_a_report_back(
+    client, review, people, police, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    agency_task_complete(
+        task=agency_task(review, "agency_scoping", police),
+        review=review,
+        by=people["police author"],
+        on=ON,
+        answer="involved",
+    )
+    upload(review, police, people["coordinator"], "chronology")
+    upload(review, police, people["coordinator"], "agency_report")
+    for name, person in [("agency_report", "police author"), ("agency_sign_off", "police manager")]:
+        agency_task_complete(
+            task=agency_task(review, name, police), review=review, by=people[person], on=ON
+        )
+    task = agency_task(review, "agency_acceptance", police)
+    client.force_login(people["chair"])
+    url = f"/tasks/{review.reference}/agency/{task.pk}/"
+    response = client.post(url, {"decision": "send_back", "on_0": "1", "on_1": "5", "on_2": "2027"})
+    assert "Enter what the agency needs to change" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status in OPEN

@@ -31,6 +31,7 @@ DEMO_EMAILS = [
     "coordinator@demo.example",
     "csp.chair@demo.example",
     "independent.chair@demo.example",
+    "second.chair@demo.example",
     "police.author@demo.example",
     "health.author@demo.example",
     "police.manager@demo.example",

@@ -1,3 +1,4 @@
+from workflows.models.cover import Cover, TaskAction, TaskEvent
 from workflows.models.deadlines import Deadline, DeadlineStatus
 from workflows.models.documents import (
     Document,
@@ -20,6 +21,7 @@ from workflows.models.reviews import Pause, Review, ReviewAgency, ReviewHistory
 __all__ = [
     "Agency",
     "BankHolidayChange",
+    "Cover",
     "Deadline",
     "DeadlineStatus",
     "Document",
@@ -36,5 +38,7 @@ __all__ = [
     "ReviewAgency",
     "ReviewHistory",
     "Role",
+    "TaskAction",
+    "TaskEvent",
     "User",
 ]

@@ -13,7 +13,7 @@ from workflows.models import Review, ReviewAgency, ReviewHistory
 from workflows.models.documents import Document, DocumentKind
 from workflows.models.reviews import Involvement
 from workflows.services.lifecycle import TransitionRefused
-from workflows.services.tasks import OPEN, may_do, process_for, task_finish
+from workflows.services.tasks import OPEN, acting_for, may_do, process_for, task_finish
 from workflows.stages import Stage
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,10 @@ def agency_task_complete(
             raise TransitionRefused(["This task has already been done."])
         summary = RECORDERS[task.flow_task.name](review_agency, on, answer, comments)
         review_agency.save()
-        task_finish(task, by)
+        away = acting_for(task, locked, by)
+        task_finish(task, by, on_behalf_of=away)
+        if away is not None:
+            summary += f" (for {away} while they are away)"
         ReviewHistory.objects.create(
             review=locked,
             action=task.flow_task.name,

@@ -9,6 +9,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from workflows.models import Pause, Review, ReviewHistory
 from workflows.services.deadlines import deadlines_recompute
+from workflows.services.reassignment import tasks_follow_chair
 from workflows.services.tasks import tasks_follow_stage
 from workflows.stages import Stage
 
@@ -82,6 +83,8 @@ def review_transition(
             _write_history(locked, action, by, on, reason, from_stage)
             deadlines_recompute(review=locked)
             tasks_follow_stage(review=locked, from_stage=from_stage, by=by)
+            if action == "appoint_independent_chair":
+                tasks_follow_chair(review=locked, by=by)
     except ConcurrentTransition as error:
         raise ReviewChanged([changed_message()]) from error
     except TransitionNotAllowed as error:

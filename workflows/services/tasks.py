@@ -8,7 +8,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows import permissions
 from workflows.flows import STAGE_TASKS, ReviewFlow
-from workflows.models import Participant, Review, ReviewAgency
+from workflows.models import Cover, Participant, Review, ReviewAgency, TaskAction, TaskEvent
 
 logger = logging.getLogger(__name__)
 OPEN = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
@@ -53,8 +53,9 @@ def tasks_follow_stage(*, review: Review, from_stage: str, by) -> None:
     task_finish(task, by)
 
 
-def task_finish(task: Task, by) -> None:
-    """Mark a task done by ``by`` and let the flow move on; call inside the work's transaction."""
+def task_finish(task: Task, by, on_behalf_of=None) -> None:
+    """Mark a task done by ``by`` and let the flow move on; call inside the work's transaction.
+    ``on_behalf_of`` is the person ``by`` covers for (recorded as a task event)."""
     with task.activation() as activation:
         if activation.task.status == STATUS.NEW:
             activation.assign(by)
@@ -62,9 +63,56 @@ def task_finish(task: Task, by) -> None:
             activation.reassign(by)  # recorded as done by whoever did the work
         activation.start(None)
         activation.execute()
+    if on_behalf_of is not None:
+        task_event_record(
+            task=task,
+            action=TaskAction.COMPLETED_ON_BEHALF,
+            from_user=on_behalf_of,
+            to_user=by,
+            by=by,
+            reason=f"Done by {by} for {on_behalf_of} while they are away.",
+        )
+
+
+def task_event_record(*, task: Task, action: str, by, from_user=None, to_user=None, reason=""):
+    """Append one row to the audit of who held a task."""
+    return TaskEvent.objects.create(
+        task_id=task.pk,
+        review_id=task.process.artifact_object_id,
+        action=action,
+        from_user=from_user,
+        to_user=to_user,
+        by=by,
+        reason=reason,
+    )
 
 
 def may_do(task: Task, review: Review, user) -> bool:
+    """Whether ``user`` may do a task: they hold its role, or cover today for someone who does."""
+    return holds_role(task, review, user) or acting_for(task, review, user) is not None
+
+
+def covered_people(user, partnership_id: int) -> list:
+    """The people ``user`` covers for today in a partnership's reviews."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    covers = Cover.objects.active().filter(delegate=user, partnership_id=partnership_id)
+    return [cover.person for cover in covers.select_related("person")]
+
+
+def acting_for(task: Task, review: Review, user):
+    """The person ``user`` would do this task for under a cover (the task's owner first), or None
+    when ``user`` does it in their own right or may not do it at all."""
+    if holds_role(task, review, user):
+        return None
+    # Cover is one step only: a delegate does not pass on the covers they hold themselves.
+    people = sorted(
+        covered_people(user, review.partnership_id), key=lambda p: p.pk != task.owner_id
+    )
+    return next((person for person in people if holds_role(task, review, person)), None)
+
+
+def holds_role(task: Task, review: Review, user) -> bool:
     """Whether ``user`` holds the role a task asks for, on that task's review (and, for an
     agency's task, in that agency)."""
     role = task.data.get("role")
@@ -98,6 +146,7 @@ def task_claim(*, task: Task, review: Review, user) -> None:
         if activation.task.status != STATUS.NEW:
             raise TaskRefused("Someone else has already claimed this task.")
         activation.assign(user)
+        task_event_record(task=task, action=TaskAction.CLAIMED, to_user=user, by=user)
 
 
 def task_release(*, task: Task, user) -> None:
@@ -106,3 +155,4 @@ def task_release(*, task: Task, user) -> None:
         if activation.task.status != STATUS.ASSIGNED or activation.task.owner_id != user.pk:
             raise TaskRefused("You can only release a task you have claimed.")
         activation.unassign()
+        task_event_record(task=task, action=TaskAction.RELEASED, from_user=user, by=user)

@@ -5,18 +5,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from viewflow.workflow.models import Task
 
-from workflows import selectors
 from workflows.flows import AGENCY_TASKS, ReviewFlow
 from workflows.forms_agency import BUTTONS, FORMS
 from workflows.models import ReviewAgency
 from workflows.services.agency_reports import REPORT_DOCUMENTS, agency_task_complete
 from workflows.services.lifecycle import TransitionRefused
 from workflows.services.tasks import OPEN, may_do
+from workflows.task_selectors import review_for_doer
 
 
 def agency_task(request, reference: str, task_id: int):
-    """Show an agency task to the person whose role it needs; 404 for anyone else."""
-    review = selectors.review_for(request.user, reference)
+    """Show an agency task to the person whose role it needs, or to whoever covers for them while
+    they are away; 404 for anyone else."""
+    review = review_for_doer(request.user, reference)
     task = Task.objects.filter(
         pk=task_id, process__flow_class=ReviewFlow, process__artifact_object_id=review.pk
     ).first()

@@ -73,6 +73,9 @@ def participant_remove(request, reference: str, participant_id: int):
 def invitation_resend_view(request, reference: str, participant_id: int):
     """Send a fresh invitation link to someone whose link expired before they used it."""
     review = selectors.review_for(request.user, reference)
+    if not permissions.can_manage_people(review, request.user):
+        # Refuse before looking the participant up, so ids cannot be probed.
+        raise PermissionDenied("Only the coordinator can send invitations.")
     participant = get_object_or_404(
         review.participants.active().select_related("user", "review"), pk=participant_id
     )

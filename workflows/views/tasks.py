@@ -6,16 +6,30 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
-from workflows import selectors
+from workflows import permissions, selectors
+from workflows.cover_selectors import coordinated_partnerships
 from workflows.flows import ReviewFlow
 from workflows.services.tasks import TaskRefused, task_claim, task_release
 from workflows.task_selectors import open_task_rows
 
 
 def task_list(request):
-    """My tasks (sorted by due date) and the unclaimed tasks I could take."""
-    mine, queue = open_task_rows(request.user)
-    return render(request, "tasks/list.html", {"mine": mine, "queue": queue})
+    """My tasks (sorted by due date), the unclaimed tasks I could take and those of people I
+    cover for."""
+    mine, queue, covering = open_task_rows(request.user)
+    reassignable = {
+        row.review.pk
+        for row in [*mine, *queue, *covering]
+        if permissions.is_coordinator(row.review, request.user)
+    }
+    context = {
+        "mine": mine,
+        "queue": queue,
+        "covering": covering,
+        "reassignable": reassignable,
+        "can_bulk_reassign": coordinated_partnerships(request.user).exists(),
+    }
+    return render(request, "tasks/list.html", context)
 
 
 def _task_and_review(request, task_id: int):
