@@ -179,7 +179,9 @@ POST_EXPECTED = {
     "tasks:bulk_reassign":                             "L   404 404 404 404 404 404 200 404",
     # Anyone who works in the partnership may arrange cover for themself (the coordinator, for
     # anyone); the outsider has no partnership and gets no form.
-    "tasks:cover":                                     "L   200 D   D   D   D   D   D   D",
+    # An agency's work is never covered from outside the agency: the colleague (no agency)
+    # may cover the panel member and chairs, not the agency people (a form error, no change).
+    "tasks:cover":                                     "L   200 200 200 200 D   D   200 D",
     # The person covered and the coordinator may end a cover; the delegate sees it but cannot.
     "tasks:cover_end[planned]":                        "L   404 404 D   C   404 404 D   404",
     "tasks:cover_end[other]":                          "L   404 404 404 404 404 404 404 404",
@@ -618,8 +620,9 @@ def url_for(world, name, kwargs) -> str:
 
 def body_of(response) -> bytes:
     if getattr(response, "streaming", False):
+        # Reading the stream closes the response (the test client's wrapper); closing it again
+        # would fire request_finished and, on PostgreSQL, close the test's connection.
         body = b"".join(response.streaming_content)
-        response.close()
         return body
     return response.content
 

@@ -404,6 +404,8 @@ def test_the_cover_page_arranges_and_ends_cover(
     client.force_login(delegate)
     page = client.get("/tasks/").content.decode()
     assert "Tasks you are covering" in page and "Say whether your agency knew" in page
+    assert "<title>My tasks - Manage domestic homicide reviews - GOV.UK</title>" in page
+    assert page.count("Tasks you are covering") == 1
     assert client.post(f"/tasks/cover/{cover.pk}/end/").status_code == 302
     cover.refresh_from_db()
     assert cover.ended_at is None  # the delegate may not end it
