@@ -64,7 +64,7 @@ TASK_KINDS = {
     ),
     "draft_report": TaskKind(
         "Draft the overview report, executive summary and action plan",
-        "independent_chair",
+        "report_author",
         "complete-draft",
         "completion",
     ),
@@ -216,10 +216,16 @@ class ReviewFlow(flow.Flow):
         return activation.process
 
     def assign_chair_task(self, activation):
-        """The independent chair's tasks go straight to the review's chair; others wait in the
-        queue of everyone who holds the role on the review."""
-        if TASK_KINDS[activation.flow_task.name].role == "independent_chair":
-            return activation.process.artifact.independent_chair
+        """The independent chair's tasks go straight to the review's chair, and drafting to the
+        report author (or the chair where there is none); others wait in the queue of everyone
+        who holds the role on the review."""
+        role = TASK_KINDS[activation.flow_task.name].role
+        review = activation.process.artifact
+        if role == "report_author":
+            author = review.participants.active().filter(role="report_author").first()
+            return author.user if author else review.independent_chair
+        if role == "independent_chair":
+            return review.independent_chair
         return None
 
     def describe_task(self, activation):

@@ -197,7 +197,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.DRAFTING,
         target=Stage.LOCAL_SIGN_OFF,
-        permission=permissions.can_lead,
+        permission=permissions.can_draft,
     )
     def complete_draft(self, *, by, on: date, reason: str = "") -> None:
         """The overview report, executive summary and action plan are final for sign-off."""

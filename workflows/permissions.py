@@ -70,6 +70,16 @@ def can_lead(review, user) -> bool:
     return is_coordinator(review, user) or is_independent_chair(review, user)
 
 
+def is_report_author(review, user) -> bool:
+    return "report_author" in participant_roles(review, user)
+
+
+def can_draft(review, user) -> bool:
+    """Write the overview report, executive summary and action plan: the report author where
+    the review has one, the independent chair or the coordinator."""
+    return can_lead(review, user) or is_report_author(review, user)
+
+
 def can_see_real_names(review, user) -> bool:
     """Real names: only the partnership's coordinators and CSP chair, and the review's chair."""
     return can_decide(review, user) or is_independent_chair(review, user)

@@ -292,3 +292,33 @@ def test_the_chair_must_say_what_to_change_when_sending_a_report_back(
     assert "Enter what the agency needs to change" in response.content.decode()
     task.refresh_from_db()
     assert task.status in OPEN
+
+
+def test_the_author_uploads_on_the_report_task_itself(
+    client, review, people, police, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    agency_task_complete(
+        task=agency_task(review, "agency_scoping", police),
+        review=review,
+        by=people["police author"],
+        on=ON,
+        answer="involved",
+    )
+    task = agency_task(review, "agency_report", police)
+    url = f"/tasks/{review.reference}/agency/{task.pk}/"
+    client.force_login(people["police author"])
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and "Nothing uploaded yet" in page
+    bad = SimpleUploadedFile("chronology.pdf", b"not a pdf at all", "application/pdf")
+    response = client.post(url, {"upload": "1", "kind": "chronology", "file": bad})
+    assert "There is a problem" in response.content.decode()
+    assert not review.documents.exists()
+    for kind in ("chronology", "agency_report"):
+        upload_file = SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf")
+        response = client.post(url, {"upload": "1", "kind": kind, "file": upload_file})
+        assert response.status_code == 302
+    assert review.documents.filter(agency=police).count() == 2
+    response = client.post(url, {"on_0": "1", "on_1": "5", "on_2": "2027"})
+    assert response.status_code == 302
+    assert review.review_agencies.get(agency=police).report_submitted_on == date(2027, 5, 1)

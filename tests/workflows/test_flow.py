@@ -140,3 +140,30 @@ def test_claim_and_release(started, coordinator, csp_chair):
     task_release(task=task, user=coordinator)
     task.refresh_from_db()
     assert (task.status, task.owner) == (STATUS.NEW, None)
+
+
+def test_drafting_goes_to_the_report_author_who_may_finish_it(
+    started, coordinator, independent_chair
+):
+    from tests.factories import UserFactory
+    from workflows.models import Participant
+
+    author = UserFactory(email="author@test.example")
+    review = step(started, "decide_to_commission", coordinator, date(2027, 2, 1))
+    Participant.objects.create(
+        review=review, user=author, role="report_author", added_by=coordinator
+    )
+    review = step(
+        review,
+        "appoint_independent_chair",
+        coordinator,
+        date(2027, 2, 2),
+        chair=independent_chair,
+        victim_pseudonym="Robin",
+    )
+    for action in ("complete_setup", "agree_terms_of_reference", "complete_agency_reports"):
+        review = step(review, action, coordinator, date(2027, 3, 1))
+    task = open_stage_task(review)
+    assert (task.flow_task.name, task.owner) == ("draft_report", author)
+    review = step(review, "complete_draft", author, date(2027, 4, 1))
+    assert review.stage == "local_sign_off"

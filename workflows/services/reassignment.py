@@ -50,7 +50,12 @@ def tasks_follow_chair(*, review: Review, by) -> None:
     if chair is None:
         return
     for task in _open_tasks(review_ids=[review.pk]).exclude(owner=chair):
-        if task.data.get("role") == "independent_chair":
+        role = task.data.get("role")
+        # Drafting stays with a report author; it follows the chair only when the chair held it.
+        held_by_chair = role == "report_author" and not (
+            task.owner and permissions.is_report_author(review, task.owner)
+        )
+        if role == "independent_chair" or held_by_chair:
             _move(
                 task=task,
                 review=review,

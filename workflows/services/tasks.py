@@ -118,6 +118,10 @@ def holds_role(task: Task, review: Review, user) -> bool:
     role = task.data.get("role")
     if role == "independent_chair":
         return permissions.is_independent_chair(review, user)
+    if role == "report_author":
+        return permissions.is_independent_chair(review, user) or permissions.is_report_author(
+            review, user
+        )
     if role == "csp_chair":
         return permissions.is_csp_chair(review, user)
     if role in ("agency_author", "senior_manager"):
