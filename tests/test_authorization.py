@@ -144,6 +144,9 @@ GET_EXPECTED = {
     "tasks:agency[police_scoping]":                    "L   404 404 200 404 404 404 404 404",
     "tasks:agency[police_report]":                     "L   404 404 200 404 404 404 404 404",
     "tasks:agency[police_sign_off]":                   "L   404 404 404 200 404 404 404 404",
+    # The review is at agency reports: a review-flow task is no panel request, so 404 for all
+    # (panel members' own requests are tested in tests/workflows/test_panel_comments.py).
+    "tasks:panel[not_a_panel_request]":                "L   404 404 404 404 404 404 404 404",
     "tasks:agency[health_scoping]":                    "L   404 200 404 404 404 404 404 404",
     "tasks:agency[chair_task]":                        "L   404 404 404 404 404 404 404 404",
     "tasks:agency[other_scoping]":                     "L   404 404 404 404 404 404 404 404",
@@ -310,6 +313,7 @@ GET_CASES = {
     "tasks:agency[police_scoping]": ("tasks:agency", task("police_scoping", "review")),
     "tasks:agency[police_report]": ("tasks:agency", task("police_report", "review")),
     "tasks:agency[police_sign_off]": ("tasks:agency", task("police_sign_off", "review")),
+    "tasks:panel[not_a_panel_request]": ("tasks:panel", task("police_sign_off", "review")),
     "tasks:agency[health_scoping]": ("tasks:agency", task("health_scoping", "review")),
     "tasks:agency[chair_task]": ("tasks:agency", task("chair_task", "review")),
     "tasks:agency[other_scoping]": ("tasks:agency", task("other_scoping", "review")),

@@ -250,3 +250,55 @@ class ReviewFlow(flow.Flow):
         """Pass the branch's agency on to the next task of the branch."""
         review_agency = activation.task.data.get("review_agency")
         return {"review_agency": review_agency} if review_agency else {}
+
+
+# The review panel comments on the terms of reference and on the draft. Each request is a small
+# process of its own, so that a panel member who does not answer never holds the review up: the
+# requests still open are cancelled when the stage moves on.
+PANEL_STAGES = {
+    Stage.TERMS_OF_REFERENCE: ("Comment on the terms of reference", "terms_of_reference"),
+    Stage.DRAFTING: ("Comment on the draft report", "completion"),
+}
+
+
+class PanelCommentFlow(flow.Flow):
+    """Panel member's comments"""
+
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.start_request).Next(this.comment)
+    comment = (
+        flow.View(None)
+        .Annotation(title="Comment as a member of the review panel")
+        .Assign(this.panel_member)
+        .onCreate(this.describe_request)
+        .Next(this.end)
+    )
+    end = flow.End()
+
+    def start_request(self, activation, review, participant, stage):
+        activation.process.artifact = review
+        activation.process.data = {"participant": participant.pk, "stage": stage}
+        return activation.process
+
+    def panel_member(self, activation):
+        from workflows.models import Participant
+
+        return Participant.objects.get(pk=activation.process.data["participant"]).user
+
+    def describe_request(self, activation):
+        stage = activation.process.data["stage"]
+        title, deadline = PANEL_STAGES[stage]
+        activation.task.data = {
+            "role": "panel_member",
+            "participant": activation.process.data["participant"],
+            "stage": stage,
+            "title": title,
+            "step": "",
+            "deadline": deadline,
+        }
+        activation.task.save(update_fields=["data"])
+
+
+# Every flow whose tasks appear in people's task lists.
+WORK_FLOWS = (ReviewFlow, PanelCommentFlow)

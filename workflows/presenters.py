@@ -151,4 +151,8 @@ def review_page_context(review: Review, user) -> dict:
         "can_add_agency": permissions.is_coordinator(review, user)
         and review.stage not in (Stage.CLOSED, Stage.NOT_COMMISSIONED),
         "next_action": next_action(review),
+        # The panel's comments are for those who lead the review, not for every participant.
+        "panel_comments": list(review.panel_comments.select_related("author"))
+        if permissions.can_see_real_names(review, user)
+        else [],
     }

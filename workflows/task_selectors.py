@@ -9,7 +9,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors
-from workflows.flows import ReviewFlow
+from workflows.flows import WORK_FLOWS
 from workflows.models import Cover, Deadline, Review, ReviewAgency, User
 from workflows.services.tasks import OPEN, holds_role
 
@@ -98,7 +98,7 @@ def _visible_reviews(user, partnership_id: int | None = None) -> dict:
 
 def _rows(reviews: dict) -> list[TaskRow]:
     tasks = Task.objects.filter(
-        process__flow_class=ReviewFlow,
+        process__flow_class__in=WORK_FLOWS,
         flow_task_type="HUMAN",
         status__in=OPEN,
         process__artifact_object_id__in=list(reviews),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from workflows.views.agency_tasks import agency_task
+from workflows.views.panel import panel_comment
 from workflows.views.reassignment import (
     bulk_reassign_view,
     cover_end_view,
@@ -20,4 +21,5 @@ urlpatterns = [
     path("cover/", cover_list, name="cover"),
     path("cover/<int:cover_id>/end/", cover_end_view, name="cover_end"),
     path("<slug:reference>/agency/<int:task_id>/", agency_task, name="agency"),
+    path("<slug:reference>/panel/<int:task_id>/", panel_comment, name="panel"),
 ]

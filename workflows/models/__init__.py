@@ -1,3 +1,4 @@
+from workflows.models.comments import PanelComment
 from workflows.models.cover import Cover, TaskAction, TaskEvent
 from workflows.models.deadlines import Deadline, DeadlineStatus
 from workflows.models.documents import (
@@ -19,6 +20,7 @@ from workflows.models.people import (
 from workflows.models.reviews import Pause, Review, ReviewAgency, ReviewHistory
 
 __all__ = [
+    "PanelComment",
     "Agency",
     "BankHolidayChange",
     "Cover",

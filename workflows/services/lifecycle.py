@@ -9,23 +9,14 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from workflows.models import Pause, Review, ReviewHistory
 from workflows.services.deadlines import deadlines_recompute
+from workflows.services.errors import ReviewChanged, TransitionRefused
+from workflows.services.panel import panel_comments_follow_stage
 from workflows.services.reassignment import tasks_follow_chair
 from workflows.services.tasks import tasks_follow_stage
 from workflows.stages import Stage
 
 logger = logging.getLogger(__name__)
-
-
-class TransitionRefused(Exception):
-    """The step cannot be taken now; ``messages`` say why, in words a user understands."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = messages
-
-
-class ReviewChanged(TransitionRefused):
-    """Someone else moved the review since this user loaded it."""
+__all__ = ["ReviewChanged", "TransitionRefused", "review_transition"]
 
 
 def transition_method(review: Review, action: str):
@@ -85,6 +76,8 @@ def review_transition(
             tasks_follow_stage(review=locked, from_stage=from_stage, by=by)
             if action == "appoint_independent_chair":
                 tasks_follow_chair(review=locked, by=by)
+            if locked.stage != from_stage and action not in ("pause", "resume"):
+                panel_comments_follow_stage(review=locked)
     except ConcurrentTransition as error:
         raise ReviewChanged([changed_message()]) from error
     except TransitionNotAllowed as error:

@@ -21,6 +21,7 @@ from project.forms import lower_first
 from workflows import permissions
 from workflows.models import Participant, ParticipantRole, Review, User
 from workflows.models.participants import AGENCY_ROLES
+from workflows.services.panel import panel_comment_request
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ def participant_invite(
             participant = Participant.objects.create(
                 review=review, user=user, role=role, agency=agency, added_by=by
             )
+            if role == ParticipantRole.PANEL_MEMBER:
+                # A panel member who joins mid-stage is asked for comments at once.
+                panel_comment_request(review=review, participant=participant)
             transaction.on_commit(lambda: participant_email_send(participant_id=participant.pk))
     except IntegrityError:
         # Someone else added the same person in the same role a moment earlier.

@@ -126,6 +126,12 @@ def holds_role(task: Task, review: Review, user) -> bool:
         return permissions.is_csp_chair(review, user)
     if role in ("agency_author", "senior_manager"):
         return _agency_role(task, review, user, role)
+    if role == "panel_member":
+        return (
+            Participant.objects.active()
+            .filter(pk=task.data.get("participant"), review=review, user=user)
+            .exists()
+        )
     return permissions.is_coordinator(review, user)
 
 

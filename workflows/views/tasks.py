@@ -8,7 +8,7 @@ from viewflow.workflow.models import Task
 
 from workflows import permissions, selectors
 from workflows.cover_selectors import coordinated_partnerships
-from workflows.flows import ReviewFlow
+from workflows.flows import WORK_FLOWS
 from workflows.services.tasks import TaskRefused, task_claim, task_release
 from workflows.task_selectors import open_task_rows
 
@@ -33,7 +33,7 @@ def task_list(request):
 
 
 def _task_and_review(request, task_id: int):
-    task = Task.objects.filter(pk=task_id, process__flow_class=ReviewFlow).first()
+    task = Task.objects.filter(pk=task_id, process__flow_class__in=WORK_FLOWS).first()
     if task is None:
         raise Http404("No task found")
     visible = selectors.reviews_visible_to(request.user)
