@@ -61,6 +61,7 @@ PEOPLE = [
         Role.SENIOR_MANAGER,
         "Demoshire NHS Foundation Trust",
     ),
+    ("panel.member@demo.example", "Parker Panel-Member", Role.PANEL_MEMBER, None),
     ("outsider@demo.example", "Olly Outsider", None, None),
 ]
 
@@ -71,6 +72,7 @@ PARTICIPANTS = [
     ("police.manager@demo.example", ParticipantRole.SENIOR_MANAGER, POLICE),
     ("health.author@demo.example", ParticipantRole.AGENCY_AUTHOR, HEALTH),
     ("health.manager@demo.example", ParticipantRole.SENIOR_MANAGER, HEALTH),
+    ("panel.member@demo.example", ParticipantRole.PANEL_MEMBER, None),
 ]
 # A tiny but real PDF, so demo agency reports can be opened.
 DEMO_PDF = (
@@ -225,8 +227,8 @@ def _demo_participants(partnership, agencies, people) -> None:
 def _add_participants(review, agencies, people) -> None:
     coordinator = people["coordinator@demo.example"]
     for email, role, agency_name in PARTICIPANTS:
-        agency = agencies[agency_name]
-        if not review.review_agencies.filter(agency=agency).exists():
+        agency = agencies.get(agency_name)
+        if agency and not review.review_agencies.filter(agency=agency).exists():
             continue
         Participant.objects.active().get_or_create(
             review=review,

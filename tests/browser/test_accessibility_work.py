@@ -63,3 +63,12 @@ def test_the_reassign_page(page, live_server, demo):
         f"{live_server.url}/tasks/{task.pk}/reassign/"
     )
     assert_accessible(page)
+
+
+def test_a_panel_members_request_for_comments(page, live_server, demo):
+    signed_in(page, live_server, "panel.member@demo.example").goto(f"{live_server.url}/tasks/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Comment on the terms of reference").first.click()
+    page.locator("main button[type=submit]").click()  # empty: the error summary
+    assert page.locator(".govuk-error-summary").count() == 1
+    assert_accessible(page)

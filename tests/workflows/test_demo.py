@@ -36,6 +36,7 @@ DEMO_EMAILS = [
     "health.author@demo.example",
     "police.manager@demo.example",
     "health.manager@demo.example",
+    "panel.member@demo.example",
     "outsider@demo.example",
 ]
 
