@@ -57,3 +57,23 @@ class DocumentUploadForm(forms.Form):
         if kind in REPEATABLE_KINDS and not cleaned.get("title", "").strip():
             self.add_error("title", "Enter a title for the document")
         return cleaned
+
+
+class TaskDocumentForm(forms.Form):
+    """Upload a document from the task or step that asks for it."""
+
+    kind = forms.ChoiceField(
+        label="Which document is this?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which document this is"},
+    )
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="A PDF, DOCX, ODT, XLSX or CSV file. Each upload is kept as a new version.",
+        widget=forms.FileInput,
+        error_messages={"required": "Select a file", "empty": EMPTY},
+    )
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, DocumentKind(kind).label) for kind in kinds]

@@ -4,9 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from project.forms import GovukDateField
-from workflows.models import DocumentKind
 from workflows.models.reviews import Involvement
-from workflows.uploads import EMPTY
 
 
 class AgencyTaskForm(forms.Form):
@@ -80,23 +78,3 @@ BUTTONS = {
     "agency_sign_off": "Sign off the report",
     "agency_acceptance": "Record the decision",
 }
-
-
-class AgencyUploadForm(forms.Form):
-    """Upload the agency's chronology or report from the task that asks for them."""
-
-    kind = forms.ChoiceField(
-        label="Which document is this?",
-        choices=[
-            (DocumentKind.CHRONOLOGY, "Chronology"),
-            (DocumentKind.AGENCY_REPORT, "Agency report (IMR)"),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select which document this is"},
-    )
-    file = forms.FileField(
-        label="Upload a file",
-        help_text="A PDF, DOCX, ODT, XLSX or CSV file. Each upload is kept as a new version.",
-        widget=forms.FileInput,
-        error_messages={"required": "Select a file", "empty": EMPTY},
-    )

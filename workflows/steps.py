@@ -16,6 +16,8 @@ class Step:
     reason_hint: str = ""
     reason_required: bool = False
     button: str = "Continue"
+    # Documents this step asks for, uploaded on its page (see workflows.views.task_uploads).
+    documents: tuple[str, ...] = ()
 
 
 STEPS = [
@@ -78,6 +80,7 @@ STEPS = [
         ("agree_terms_of_reference",),
         "Date the panel agreed them",
         reason_label="Notes (optional)",
+        documents=("terms_of_reference",),
     ),
     Step(
         "complete-agency-reports",
@@ -85,6 +88,7 @@ STEPS = [
         ("complete_agency_reports",),
         "Date the last report was signed off",
         reason_label="Notes (optional)",
+        documents=("combined_chronology",),
     ),
     Step(
         "complete-draft",
@@ -92,6 +96,7 @@ STEPS = [
         ("complete_draft",),
         "Date the documents became final",
         form_class=forms.CompleteDraftForm,
+        documents=("overview_report", "executive_summary", "action_plan"),
     ),
     Step(
         "sign-off",
@@ -122,6 +127,7 @@ STEPS = [
         "Date of the Home Office's letter",
         form_class=forms.QaOutcomeForm,
         reason_label="Summary of the feedback (optional)",
+        documents=("qa_letter",),
     ),
     Step(
         "publish",

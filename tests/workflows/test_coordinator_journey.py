@@ -93,3 +93,28 @@ def test_coordinator_drives_a_review_from_notification_to_closed(
     completion = review.deadlines.get(rule="completion")
     # Six months from 1 February 2027 plus the 10 days paused for the inquest; met on 13 May.
     assert (completion.due_on, completion.met_on) == (date(2027, 8, 11), date(2027, 5, 13))
+
+
+def test_documents_are_uploaded_on_the_step_that_asks_for_them(
+    client, coordinator, review_at, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    review = review_at(Stage.DRAFTING)
+    url = f"/reviews/{review.reference}/steps/complete-draft/"
+    client.force_login(coordinator)
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and "Overview report" in page
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    for _version in (1, 2):
+        upload = SimpleUploadedFile("draft.pdf", pdf, "application/pdf")
+        response = client.post(url, {"upload": "1", "kind": "overview_report", "file": upload})
+        assert response.status_code == 302
+    document = review.documents.get(kind="overview_report")
+    assert document.versions.count() == 2
+    assert "Overview report: version 2" in client.get(url).content.decode()
+    wrong = SimpleUploadedFile("letter.pdf", pdf, "application/pdf")
+    response = client.post(url, {"upload": "1", "kind": "qa_letter", "file": wrong})
+    assert "Select a valid choice" in response.content.decode()
+    assert Review.objects.get(pk=review.pk).stage == Stage.DRAFTING

@@ -1,20 +1,18 @@
 """One page for each task of an agency's branch (scoping answer, report, sign-off, acceptance)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from viewflow.workflow.models import Task
 
 from workflows.flows import AGENCY_TASKS, ReviewFlow
-from workflows.forms_agency import BUTTONS, FORMS, AgencyUploadForm
-from workflows.models import Document, ReviewAgency
+from workflows.forms_agency import BUTTONS, FORMS
+from workflows.models import ReviewAgency
 from workflows.services.agency_reports import REPORT_DOCUMENTS, agency_task_complete
-from workflows.services.documents import document_upload
 from workflows.services.lifecycle import TransitionRefused
 from workflows.services.tasks import OPEN, may_do
 from workflows.task_selectors import review_for_doer
-from workflows.uploads import UploadRefused
+from workflows.views.task_uploads import documents_of, upload_form_for, upload_from_task
 
 
 def agency_task(request, reference: str, task_id: int):
@@ -31,12 +29,13 @@ def agency_task(request, reference: str, task_id: int):
     ):
         raise Http404("No task found")
     review_agency = ReviewAgency.objects.select_related("agency").get(pk=task.data["review_agency"])
-    uploading = request.method == "POST" and "upload" in request.POST
-    upload_form = AgencyUploadForm(
-        request.POST if uploading else None, request.FILES if uploading else None
-    )
+    upload_form, uploading = upload_form_for(request, list(REPORT_DOCUMENTS))
     can_upload = task.flow_task.name == "agency_report" and task.status in OPEN
-    if uploading and can_upload and _upload(request, review, review_agency, upload_form):
+    if (
+        uploading
+        and can_upload
+        and upload_from_task(request, review, upload_form, agency=review_agency.agency)
+    ):
         return redirect(request.path)
     form_class = FORMS[task.flow_task.name]
     form = form_class(request.POST if request.method == "POST" and not uploading else None)
@@ -65,30 +64,6 @@ def agency_task(request, reference: str, task_id: int):
         "is_open": task.status in OPEN,
         "documents_needed": list(REPORT_DOCUMENTS.values()),
         "upload_form": upload_form,
-        "uploaded": Document.objects.filter(
-            review=review, agency=review_agency.agency, kind__in=list(REPORT_DOCUMENTS)
-        ).prefetch_related("versions"),
+        "uploaded": documents_of(review, list(REPORT_DOCUMENTS), review_agency.agency),
     }
     return render(request, "tasks/agency_task.html", context)
-
-
-def _upload(request, review, review_agency, upload_form) -> bool:
-    """Store the upload as the next version of the agency's document; False shows the errors."""
-    if not upload_form.is_valid():
-        return False
-    try:
-        document_upload(
-            review=review,
-            kind=upload_form.cleaned_data["kind"],
-            agency=review_agency.agency,
-            uploaded_file=upload_form.cleaned_data["file"],
-            by=request.user,
-        )
-    except UploadRefused as refused:
-        upload_form.add_error("file", refused.message)
-        return False
-    except PermissionDenied:
-        upload_form.add_error(None, "You cannot upload this agency's documents.")
-        return False
-    messages.success(request, "The document has been uploaded.")
-    return True

@@ -12,6 +12,7 @@ from workflows.services.lifecycle import (
     review_transition,
 )
 from workflows.steps import STEPS_BY_SLUG
+from workflows.views.task_uploads import documents_of, upload_form_for, upload_from_task
 
 
 def review_step(request, reference: str, slug: str):
@@ -25,13 +26,17 @@ def review_step(request, reference: str, slug: str):
     offered = dict(selectors.steps_for(review, request.user)) if step else {}
     if step not in offered:
         raise Http404("That step is not available on this review.")
+    upload_form, uploading = upload_form_for(request, step.documents)
+    may_upload = uploading and step.documents and not offered[step]
+    if may_upload and upload_from_task(request, review, upload_form):
+        return redirect(request.path)
     form = step.form_class(
-        request.POST if request.method == "POST" else None,
+        request.POST if request.method == "POST" and not uploading else None,
         step=step,
         review=review,
         initial={"stage": review.stage},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not uploading and form.is_valid():
         try:
             review_transition(
                 review=review,
@@ -51,5 +56,12 @@ def review_step(request, reference: str, slug: str):
         else:
             messages.success(request, f"{step.title}: done.")
             return redirect("reviews:detail", reference=review.reference)
-    context = {"review": review, "step": step, "form": form, "blocked": offered[step]}
+    context = {
+        "review": review,
+        "step": step,
+        "form": form,
+        "blocked": offered[step],
+        "upload_form": upload_form,
+        "uploaded": documents_of(review, step.documents),
+    }
     return render(request, "reviews/step.html", context)
