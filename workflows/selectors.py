@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from workflows.models import Membership, Participant, Partnership, Review, Role
+from workflows.models import Cover, Membership, Participant, Partnership, Review, Role
 from workflows.services.lifecycle import blocking_reasons, may_take
 from workflows.steps import STEPS
 
@@ -17,11 +17,22 @@ def reviews_visible_to(user) -> QuerySet[Review]:
     for an agency shows nothing by itself: people see a review only once they are added to it."""
     if not getattr(user, "is_authenticated", False):
         return Review.objects.none()
+    visible = _in_own_right(user)
+    # While covering for someone, a delegate sees what that person sees in that partnership.
+    for cover in Cover.objects.active().filter(delegate=user).select_related("person"):
+        covered = Review.objects.filter(
+            _in_own_right(cover.person), partnership_id=cover.partnership_id
+        )
+        visible |= Q(pk__in=covered.values("pk"))
+    return Review.objects.filter(visible)
+
+
+def _in_own_right(user) -> Q:
     partnership_wide = Membership.objects.filter(user=user, role__in=PARTNERSHIP_WIDE_ROLES).values(
         "partnership_id"
     )
     taking_part = Participant.objects.active().filter(user=user).values("review_id")
-    return Review.objects.filter(
+    return (
         Q(partnership_id__in=partnership_wide) | Q(independent_chair=user) | Q(pk__in=taking_part)
     )
 

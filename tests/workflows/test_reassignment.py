@@ -467,3 +467,45 @@ def test_the_bulk_reassign_page(client, partnership, coordinator, csp_chair):
     ).content.decode()
     assert one_h1(page) and "1 task moved" in page and "Every task was moved." in page
     assert open_stage_task(review).owner == coordinator
+
+
+def test_a_delegate_takes_the_covered_persons_steps_and_the_history_says_for_whom(
+    partnership, coordinator, csp_chair, time_machine
+):
+    from workflows.models import Review
+    from workflows.selectors import reviews_visible_to
+    from workflows.services.lifecycle import may_take
+
+    deputy = MembershipFactory(partnership=partnership, role=Role.PANEL_MEMBER).user
+    review = review_start(
+        partnership=partnership,
+        by=coordinator,
+        date_of_death=date(2027, 1, 5),
+        notified_on=date(2027, 1, 10),
+        referred_by="Testshire Police",
+        victim_real_name="Zelda Inventedname",
+    )
+    assert not reviews_visible_to(deputy).filter(pk=review.pk).exists()
+    assert not may_take(review, "decide_to_commission", deputy)
+    cover_start(
+        person=csp_chair,
+        delegate=deputy,
+        partnership=partnership,
+        starts_on=date(2027, 6, 1),
+        ends_on=date(2027, 6, 10),
+        reason="Annual leave",
+        by=coordinator,
+    )
+    assert reviews_visible_to(deputy).filter(pk=review.pk).exists()
+    review = review_transition(
+        review=Review.objects.get(pk=review.pk),
+        action="decide_to_commission",
+        by=deputy,
+        on=date(2027, 6, 1),
+        reason="Criteria met.",
+    )
+    entry = review.history.get(action="decide_to_commission")
+    assert entry.by == deputy
+    assert entry.reason == "Criteria met. (for Csp Chair while they are away)"
+    time_machine.move_to(date(2027, 6, 11))
+    assert not reviews_visible_to(deputy).filter(pk=review.pk).exists()

@@ -12,7 +12,7 @@ from workflows.services.deadlines import deadlines_recompute
 from workflows.services.errors import ReviewChanged, TransitionRefused
 from workflows.services.panel import panel_comments_follow_stage
 from workflows.services.reassignment import tasks_follow_chair
-from workflows.services.tasks import tasks_follow_stage
+from workflows.services.tasks import covered_people, tasks_follow_stage
 from workflows.stages import Stage
 
 logger = logging.getLogger(__name__)
@@ -27,13 +27,28 @@ def transition_method(review: Review, action: str):
     return method
 
 
-def may_take(review: Review, action: str, user) -> bool:
+def holds_role_for(review: Review, action: str, user) -> bool:
     """Whether ``user`` holds the role for ``action`` at the review's stage (guards aside)."""
     meta = transition_method(review, action)._django_fsm
     # django-fsm's has_transition_perm() also checks the guards; this asks about the role only.
     return meta.has_transition(review.stage) and meta.has_transition_perm(
         review, review.stage, user
     )
+
+
+def step_taken_for(review: Review, action: str, user):
+    """The person ``user`` would take this step for while covering for them, or None when
+    ``user`` takes it in their own right (or may not take it at all)."""
+    if holds_role_for(review, action, user):
+        return None
+    people = covered_people(user, review.partnership_id)
+    return next((p for p in people if holds_role_for(review, action, p)), None)
+
+
+def may_take(review: Review, action: str, user) -> bool:
+    """Whether ``user`` may take ``action`` now (guards aside): in their own right, or while
+    covering for someone who may."""
+    return holds_role_for(review, action, user) or step_taken_for(review, action, user) is not None
 
 
 def blocking_reasons(review: Review, action: str, user) -> list[str]:
@@ -67,6 +82,9 @@ def review_transition(
         with transaction.atomic():
             locked = Review.objects.select_for_update().get(pk=review.pk)
             _check(locked, action, by, on, expected_stage)
+            on_behalf_of = step_taken_for(locked, action, by)
+            if on_behalf_of is not None:
+                reason = f"{reason} (for {on_behalf_of} while they are away)".strip()
             from_stage = locked.stage
             transition_method(locked, action)(by=by, on=on, reason=reason, **details)
             locked.save()
