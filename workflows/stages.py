@@ -52,8 +52,6 @@ PAUSABLE = [
     Stage.PUBLICATION,
 ]
 
-FINISHED = [Stage.CLOSED]
-
 
 class PauseReason(models.TextChoices):
     CRIMINAL_PROCEEDINGS = "criminal_proceedings", "Criminal proceedings"

@@ -5,7 +5,7 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.status import PROCESS
 
 from workflows.flows import PANEL_STAGES, PanelCommentFlow
 from workflows.models import PanelComment, Participant, Review, ReviewHistory
@@ -69,7 +69,3 @@ def panel_comment_record(*, task: Task, review: Review, by, text: str) -> PanelC
         )
     logger.info("review %s: panel comments from user %s", review.reference, by.pk)
     return comment
-
-
-def panel_task_is_open(task: Task) -> bool:
-    return task.status in (STATUS.NEW, STATUS.ASSIGNED)
