@@ -3,7 +3,15 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 
-PUBLIC_PREFIXES = ("/healthz", "/sign-in/", "/invitation/", "/static/", "/anymail/", "/favicon.ico")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/sign-in/",
+    "/invitation/",
+    "/static/",
+    "/anymail/",
+    "/webhooks/",
+    "/favicon.ico",
+)
 PUBLIC_PATHS = {"/"}
 
 

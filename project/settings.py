@@ -6,6 +6,7 @@ emails written to ``var/mail/``. Environment variables switch to production part
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -198,6 +199,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # The worker looks for new messages this often (seconds); kombu's default of one second
+        # would cap the embedded set-up at about one email a second.
+        "polling_interval": 0.1,
+        # Broadcast (pidbox) exchanges: under var/, not the directory the worker started in.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -214,11 +220,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.recompute_open_deadlines",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Reminders are by date; running hourly means a missed run is caught up within the hour.
+    "sweep-reminders": {"task": "notifications.sweep_reminders", "schedule": crontab(minute=5)},
+    "send-stuck-emails": {
+        "task": "notifications.send_stuck_emails",
+        "schedule": env_int("EMAIL_SWEEP_SECONDS", 120),
+    },
+    "send-daily-digests": {
+        "task": "notifications.send_daily_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # Email: files in var/mail by default; an anymail provider in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Used only with Django's SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "reviews@dhr.example")
 # Every ANYMAIL_<NAME> environment variable becomes ANYMAIL["<NAME>"], e.g. ANYMAIL_MAILGUN_API_KEY.
 ANYMAIL = {
@@ -226,7 +249,22 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_")
 }
+# Delivery webhooks accept only posts with this basic-auth "user:password". Without one set, a
+# random secret refuses every post, so nobody can forge a delivery report.
+ANYMAIL.setdefault("WEBHOOK_SECRET", "anymail:" + secrets.token_urlsafe(32))
 HOME_OFFICE_EMAIL = env_str("HOME_OFFICE_EMAIL", "dhrenquiries@homeoffice.example")
+# Statutory recipients of the completed report (Domestic Violence, Crime and Victims Act 2004,
+# s9(3B); the Secretary of State as well for a DARDR under the Victims and Prisoners Act 2024).
+DOMESTIC_ABUSE_COMMISSIONER_EMAIL = env_str(
+    "DOMESTIC_ABUSE_COMMISSIONER_EMAIL", "reviews@domesticabusecommissioner.example"
+)
+SECRETARY_OF_STATE_EMAIL = env_str("SECRETARY_OF_STATE_EMAIL", HOME_OFFICE_EMAIL)
+# An email claimed for sending this long ago, and not sent, had its worker die: send it again.
+EMAIL_STUCK_AFTER_SECONDS = env_int("EMAIL_STUCK_AFTER_SECONDS", 600)
+# A new email is sent by its own task within seconds; the sweep only picks up older ones.
+EMAIL_READY_GRACE_SECONDS = env_int("EMAIL_READY_GRACE_SECONDS", 60)
+# Bearer token GOV.UK Notify presents on its delivery callbacks.
+GOVUK_NOTIFY_CALLBACK_TOKEN = env_str("GOVUK_NOTIFY_CALLBACK_TOKEN")
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from notifications.govuk_notify import NotifyTrackingWebhookView
+from notifications.views import email_preferences, reminder_ladder
 from project.health import healthz
 from workflows.views.home import home
 from workflows.views.participants import InvitationView
@@ -18,5 +20,15 @@ urlpatterns = [
     path("invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation"),
     path("reviews/", include("workflows.urls")),
     path("tasks/", include("workflows.task_urls")),
+    path("account/emails/", email_preferences, name="email_preferences"),
+    path("partnerships/<slug:slug>/reminders/", reminder_ladder, name="reminder_ladder"),
+    # Delivery reports from the email provider: anymail's webhooks (HTTP basic auth with
+    # ANYMAIL_WEBHOOK_SECRET) and GOV.UK Notify's callbacks (a bearer token).
+    path("anymail/", include("anymail.urls")),
+    path(
+        "webhooks/govuk-notify/",
+        NotifyTrackingWebhookView.as_view(),
+        name="govuk_notify_callback",
+    ),
     path("admin/", admin.site.urls),
 ]

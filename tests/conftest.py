@@ -69,6 +69,17 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _send_emails_in_process():
+    """Outbox emails are sent in the test's own process once their transaction commits (tests
+    with a real worker start one of their own)."""
+    from project.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
 def _fixed_today(request):
     """Every test runs on 1 June 2027 unless it is a live-server test (browsers need real time)."""
     if request.node.get_closest_marker("browser"):

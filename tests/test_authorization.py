@@ -48,6 +48,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from notifications.models import Email, EmailPreference, ReminderLadder
 from tests.authorization_cases import (
     OTHER_REAL_NAMES,
     PERPETRATOR,
@@ -130,6 +131,13 @@ GET_EXPECTED = {
     "reviews:step[<any other step>]":                  "L   404 404 404 404 404 404 404 404",
     "reviews:step[no-such-step]":                      "L   404 404 404 404 404 404 404 404",
     "reviews:step[pause]@other":                       "L   404 404 404 404 404 404 404 404",
+    "reviews:emails":                                  "L   404 403 403 403 403 403 200 403",
+    "reviews:emails@other":                            "L   404 404 404 404 404 404 404 404",
+    "email_preferences":                               "L   200 200 200 200 200 200 200 200",
+    "reminder_ladder":                                 "L   403 403 403 403 403 403 200 403",
+    "reminder_ladder@other":                           "L   403 403 403 403 403 403 403 403",
+    # The provider's delivery callback is public and takes only a POST with its token.
+    "govuk_notify_callback":                           "405 405 405 405 405 405 405 405 405",
     "tasks:list":                                      "L   200 200 200 200 200 200 200 200",
     "tasks:claim":                                     "L   405 405 405 405 405 405 405 405",
     "tasks:release":                                   "L   405 405 405 405 405 405 405 405",
@@ -170,6 +178,10 @@ POST_EXPECTED = {
     "reviews:document_share[combined]":                "L   404 404 404 404 404 D   D   403",
     "reviews:document_share[police_report]":           "L   404 404 403 403 404 403 403 403",
     "reviews:document_share[other_report]":            "L   404 404 404 404 404 404 404 404",
+    "email_preferences":                               "L   D   D   D   D   D   D   D   D",
+    "reminder_ladder":                                 "L   403 403 403 403 403 403 D   403",
+    "reminder_ladder@other":                           "L   403 403 403 403 403 403 403 403",
+    "govuk_notify_callback":                           "400 400 400 400 400 400 400 400 400",
     "tasks:claim[health_scoping]":                     "L   404 D   B   B   B   B   B   B",
     "tasks:claim[police_sign_off]":                    "L   404 B   B   D   B   B   B   B",
     "tasks:claim[chair_task]":                         "L   404 B   B   B   B   B   B   B",
@@ -224,6 +236,10 @@ def cover(key):
 
 def step(slug, which="review"):
     return lambda w: {**ref(w, which), "slug": slug}
+
+
+def partnership(key):
+    return lambda w: {"slug": w.partnerships[key].slug}
 
 
 def of_review(w):
@@ -301,6 +317,12 @@ GET_CASES = {
     **{f"reviews:step[{s.slug}]": ("reviews:step", step(s.slug)) for s in STEPS},
     "reviews:step[no-such-step]": ("reviews:step", step("no-such-step")),
     "reviews:step[pause]@other": ("reviews:step", step("pause", "other")),
+    "reviews:emails": ("reviews:emails", of_review),
+    "reviews:emails@other": ("reviews:emails", of_other),
+    "email_preferences": ("email_preferences", None),
+    "reminder_ladder": ("reminder_ladder", partnership("testshire")),
+    "reminder_ladder@other": ("reminder_ladder", partnership("other")),
+    "govuk_notify_callback": ("govuk_notify_callback", None),
     "tasks:list": ("tasks:list", None),
     "tasks:claim": ("tasks:claim", task("health_scoping")),
     "tasks:release": ("tasks:release", task("chair_task")),
@@ -359,6 +381,30 @@ def shared(key):
 
 def task_state(key):
     return lambda w: Task.objects.filter(pk=w.tasks[key].pk).values_list("owner_id", "status")[0]
+
+
+def digest_readers(w):
+    return EmailPreference.objects.filter(daily_digest=True).count()
+
+
+def ladders(w):
+    return list(ReminderLadder.objects.values_list("partnership_id", "reminder_days"))
+
+
+def deliveries(w):
+    return list(Email.objects.values_list("pk", "delivery_status"))
+
+
+def digest_data(w):
+    return {"daily_digest": "yes"}
+
+
+def ladder_data(w):
+    return {"reminder_days": "21, 7", "escalate_after_days": "0", "chair_escalate_after_days": "5"}
+
+
+def notify_callback_data(w):
+    return {"id": "740e5834-3a29-46b4-9a6f-16142fde533a", "status": "permanent-failure"}
 
 
 def reviews(w):
@@ -465,6 +511,15 @@ def remove_data(w):
 
 # case id: (URL name, its arguments, the form posted, what it watches)
 POST_CASES = {
+    "email_preferences": ("email_preferences", None, digest_data, digest_readers),
+    "reminder_ladder": ("reminder_ladder", partnership("testshire"), ladder_data, ladders),
+    "reminder_ladder@other": ("reminder_ladder", partnership("other"), ladder_data, ladders),
+    "govuk_notify_callback": (
+        "govuk_notify_callback",
+        None,
+        notify_callback_data,
+        deliveries,
+    ),
     "reviews:start": ("reviews:start", None, no_data, reviews),
     "reviews:step[pause]": ("reviews:step", step("pause"), pause_data, review_state),
     # Refused by its guard (agencies still reporting) for those who may take it.

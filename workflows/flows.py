@@ -149,6 +149,13 @@ def field_check(review_agency, field: str):
     return getattr(review_agency, field)
 
 
+def _task_email(activation) -> None:
+    # Imported here: the notifications app reads this module's task kinds.
+    from notifications.outbox import email_queue
+
+    email_queue("task_created", task=activation.task, review=activation.process.artifact)
+
+
 class ReviewFlow(flow.Flow):
     """Domestic Homicide Review"""
 
@@ -229,6 +236,7 @@ class ReviewFlow(flow.Flow):
         return None
 
     def describe_task(self, activation):
+        """Say what the new task asks of whom, and email the people it waits for."""
         kind = TASK_KINDS[activation.flow_task.name]
         activation.task.data = {
             **activation.task.data,
@@ -237,6 +245,7 @@ class ReviewFlow(flow.Flow):
             "deadline": kind.deadline,
         }
         activation.task.save(update_fields=["data"])
+        _task_email(activation)
 
     def agencies_in_scope(self, activation) -> list[dict]:
         """One branch per agency in the review's scope, each task knowing its agency."""
@@ -298,6 +307,7 @@ class PanelCommentFlow(flow.Flow):
             "deadline": deadline,
         }
         activation.task.save(update_fields=["data"])
+        _task_email(activation)
 
 
 # Every flow whose tasks appear in people's task lists.

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from notifications.views import review_emails
 from workflows.views.agencies import review_agency_add_view
 from workflows.views.documents import (
     document_access_log,
@@ -36,6 +37,7 @@ urlpatterns = [
         invitation_resend_view,
         name="invitation_resend",
     ),
+    path("<slug:reference>/emails/", review_emails, name="emails"),
     path("<slug:reference>/documents/", document_list, name="documents"),
     path("<slug:reference>/documents/upload/", document_upload_view, name="document_upload"),
     path(

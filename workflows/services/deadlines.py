@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from notifications.reminders import next_action_on
 from workflows import timescales
 from workflows.models import Deadline, Review
 from workflows.rules import Rule, rules_for
@@ -50,9 +51,13 @@ def _save_deadline(review, rule: Rule, starts_on, pauses, holidays) -> Deadline:
             "due_on": due_on,
             "met_on": getattr(review, rule.met_by),
             "explanation": explanation,
-            "next_action_on": None if getattr(review, rule.met_by) else due_on,
         },
     )
+    # The next reminder or escalation, for the sweep's indexed query; None while paused or met.
+    next_action = next_action_on(deadline)
+    if deadline.next_action_on != next_action:
+        deadline.next_action_on = next_action
+        deadline.save(update_fields=["next_action_on"])
     return deadline
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from notifications.outbox import email_queue
 from workflows.models import Pause, Review, ReviewHistory
 from workflows.services.deadlines import deadlines_recompute
 from workflows.services.errors import ReviewChanged, TransitionRefused
@@ -96,6 +97,7 @@ def review_transition(
                 tasks_follow_chair(review=locked, by=by)
             if locked.stage != from_stage and action not in ("pause", "resume"):
                 panel_comments_follow_stage(review=locked)
+            email_queue("review_step", review=locked, action=action)
     except ConcurrentTransition as error:
         raise ReviewChanged([changed_message()]) from error
     except TransitionNotAllowed as error:

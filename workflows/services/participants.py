@@ -9,14 +9,13 @@ import logging
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from notifications.outbox import email_queue
 from project.forms import lower_first
 from workflows import permissions
 from workflows.models import Participant, ParticipantRole, Review, User
@@ -75,7 +74,7 @@ def participant_invite(
             if role == ParticipantRole.PANEL_MEMBER:
                 # A panel member who joins mid-stage is asked for comments at once.
                 panel_comment_request(review=review, participant=participant)
-            transaction.on_commit(lambda: participant_email_send(participant_id=participant.pk))
+            email_queue("invitation", participant=participant)
     except IntegrityError:
         # Someone else added the same person in the same role a moment earlier.
         raise ParticipantRefused(
@@ -91,7 +90,7 @@ def invitation_resend(*, participant: Participant, by) -> None:
         raise PermissionDenied("Only the coordinator can send invitations.")
     if not participant.is_active or participant.user.has_usable_password():
         raise ParticipantRefused({None: "This person does not need a new invitation"})
-    transaction.on_commit(lambda: participant_email_send(participant_id=participant.pk))
+    email_queue("invitation", participant=participant)
     logger.info(
         "review %s: invitation sent again to user %s",
         participant.review.reference,
@@ -120,22 +119,6 @@ def participant_end(*, participant: Participant, by, reason: str) -> Participant
         by.pk,
     )
     return participant
-
-
-def participant_email_send(*, participant_id: int) -> None:
-    """Email a participant: an invitation to create a password, or word they were added."""
-    participant = Participant.objects.select_related(
-        "review__partnership", "user", "agency", "added_by"
-    ).get(pk=participant_id)
-    context = email_context(participant)
-    subject = render_to_string("emails/invitation_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string("emails/invitation.txt", context),
-        to=[participant.user.email],
-    )
-    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    message.send()
 
 
 def email_context(participant: Participant) -> dict:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from notifications.outbox import email_queue
 from workflows import permissions
 from workflows.cover_selectors import partnership_people
 from workflows.flows import ReviewFlow
@@ -115,6 +116,7 @@ def _move(*, task: Task, review: Review, to_user, by, reason: str) -> None:
                 activation.assign(to_user)
             else:
                 activation.reassign(to_user)
+        email_queue("task_created", task=activation.task, review=locked)
         task_event_record(
             task=task,
             action=TaskAction.REASSIGNED,

@@ -5,6 +5,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.outbox import email_queue
 from workflows.models import Agency, Partnership, Review, ReviewAgency, ReviewHistory
 from workflows.services.deadlines import deadlines_recompute
 from workflows.services.lifecycle import TransitionRefused
@@ -56,6 +57,7 @@ def review_start(
             reason=f"Notification received from {review.referred_by}.",
         )
         deadlines_recompute(review=review)
+        email_queue("review_notified", review=review)
         process_start(review=review)
     return review
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from notifications.selectors import email_counts, undelivered_emails
 from workflows import permissions, selectors
 from workflows.forms import StartReviewForm
 from workflows.presenters import deadline_status, next_deadline, review_page_context
@@ -26,8 +27,9 @@ def review_list(request):
         deadline = next_deadline(review)
         status = deadline_status(deadline, today) if deadline else None
         rows.append({"review": review, "deadline": deadline, "status": status})
-    can_start = selectors.partnerships_coordinated_by(request.user).exists()
-    return render(request, "reviews/list.html", {"rows": rows, "can_start": can_start})
+    coordinated = list(selectors.partnerships_coordinated_by(request.user))
+    context = {"rows": rows, "can_start": bool(coordinated), "coordinated": coordinated}
+    return render(request, "reviews/list.html", context)
 
 
 def review_start_view(request):
@@ -55,4 +57,8 @@ def review_detail(request, reference: str):
     review = selectors.review_for(request.user, reference)
     context = review_page_context(review, request.user)
     context["show_real_names"] = permissions.can_see_real_names(review, request.user)
+    if permissions.is_coordinator(review, request.user):
+        # The coordinator sees how the review's emails went, and any that did not arrive.
+        context["email_counts"] = email_counts(review)
+        context["undelivered_emails"] = undelivered_emails(review)
     return render(request, "reviews/detail.html", context)

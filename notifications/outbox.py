@@ -1,0 +1,114 @@
+"""The outbox: the one way the rest of the service sends email.
+
+``email_queue(event, **facts)`` writes one ``Email`` row per message in the caller's transaction
+and, once that transaction commits, asks a Celery worker to send each. If the transaction rolls
+back, the rows go with it and nothing is sent. If the broker is down at commit, the rows wait and
+the stuck-email sweep sends them.
+"""
+
+import logging
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications import events
+from notifications.models import Email, EmailPreference, EmailStatus
+
+logger = logging.getLogger(__name__)
+
+BUILDERS = {
+    "review_notified": events.review_notified,
+    "review_step": events.review_step,
+    "task_created": events.task_created,
+    "deadline_step": events.deadline_step,
+    "delivery_failed": events.delivery_failed,
+    "invitation": events.invitation,
+}
+
+
+def email_queue(event: str, **facts) -> list[Email]:
+    """Write the emails ``event`` causes; they are sent after the current transaction commits.
+
+    ``event`` names what happened (see ``BUILDERS``); ``facts`` are the objects it happened to.
+    Returns the new rows.
+    """
+    review = facts.get("review") or _review_of(facts)
+    messages = BUILDERS[event](**facts)
+    digest_users = _digest_users(messages)
+    rows = [_row(message, review, _person_id(message) in digest_users) for message in messages]
+    emails = Email.objects.bulk_create(rows)
+    ready = [email.pk for email in emails if email.status == EmailStatus.READY]
+    if ready:
+        transaction.on_commit(lambda: emails_dispatch(ready))
+    return emails
+
+
+def _review_of(facts: dict):
+    for name in ("deadline", "participant", "email"):
+        if facts.get(name) is not None:
+            return facts[name].review
+    return None
+
+
+def _person_id(message) -> int | None:
+    return message.recipient.pk if message.recipient is not None else None
+
+
+def _digest_users(messages) -> set[int]:
+    """Of the people these reminders go to, those who take reminders in a daily digest."""
+    ids = {_person_id(m) for m in messages if m.digestible and m.recipient is not None}
+    if not ids:
+        return set()
+    chosen = EmailPreference.objects.filter(user_id__in=ids, daily_digest=True)
+    return set(chosen.values_list("user_id", flat=True))
+
+
+def _row(message, review, held: bool) -> Email:
+    subject, text, html = email_render(message.kind, message.context)
+    return Email(
+        review=review,
+        recipient=message.recipient,
+        to_address=message.to_address,
+        kind=message.kind,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        status=EmailStatus.HELD if held and message.digestible else EmailStatus.READY,
+    )
+
+
+def email_render(kind: str, context: dict) -> tuple[str, str, str]:
+    """The subject, plain text and HTML of an email from ``templates/emails/<kind>*``."""
+    subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    text = render_to_string(f"emails/{kind}.txt", context)
+    html = render_to_string(f"emails/{kind}.html", context)
+    return " ".join(subject.split())[:300], _tidy(text), html
+
+
+def _tidy(text: str) -> str:
+    """Template tags leave runs of blank lines: keep at most one between paragraphs."""
+    lines, blank = [], False
+    for line in text.strip().splitlines():
+        line = line.rstrip()
+        if not line and blank:
+            continue
+        blank = not line
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def emails_dispatch(email_ids: list[int]) -> None:
+    """Ask the worker to send each email; a broker that is down leaves them for the sweep."""
+    from notifications.tasks import send_email
+
+    queued = []
+    for email_id in email_ids:
+        try:
+            send_email.delay(email_id)
+        except Exception:  # the broker is unreachable: the stuck-email sweep sends it later
+            logger.warning("email %s queued in the outbox; the broker did not take it", email_id)
+            break
+        queued.append(email_id)
+    # The sweep leaves rows with a task on the way alone, so a backlog is not queued twice.
+    Email.objects.filter(pk__in=queued).update(queued_at=timezone.now())
