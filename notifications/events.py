@@ -297,6 +297,19 @@ def delivery_failed(*, email) -> list[Message]:
     return to_people("delivery_failed", holders.coordinators(review), context)
 
 
+def password_reset(*, user) -> list[Message]:
+    """A link to choose a new password: single use, and it expires."""
+    from workflows.services.participants import lifetime_in_words, password_link
+
+    context = {
+        "email": user.email,
+        "link": password_link(user, "password_reset_confirm"),
+        "link_lifetime": lifetime_in_words(settings.PASSWORD_RESET_TIMEOUT),
+        "sign_in_url": absolute(reverse("login")),
+    }
+    return to_people("password_reset", [user], context)
+
+
 def invitation(*, participant) -> list[Message]:
     from workflows.services.participants import email_context
 

@@ -25,6 +25,7 @@ class ReminderLadderForm(forms.Form):
         help_text="Separate the numbers with commas, for example 14, 7, 1.",
         error_messages={"required": "Enter the days before a due date to send reminders"},
         max_length=40,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
     )
     escalate_after_days = forms.IntegerField(
         label="Escalate to the people holding the work and the coordinator, this many days "
@@ -32,6 +33,7 @@ class ReminderLadderForm(forms.Form):
         help_text="0 means on the due date itself.",
         min_value=0,
         max_value=60,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
         error_messages={
             "required": "Enter the days after the due date for the first escalation",
             "invalid": "Enter a whole number of days",
@@ -43,6 +45,7 @@ class ReminderLadderForm(forms.Form):
         label="Escalate to the CSP chair this many days after the due date",
         min_value=1,
         max_value=90,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
         error_messages={
             "required": "Enter the days after the due date to tell the CSP chair",
             "invalid": "Enter a whole number of days",

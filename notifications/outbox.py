@@ -24,6 +24,7 @@ BUILDERS = {
     "deadline_step": events.deadline_step,
     "delivery_failed": events.delivery_failed,
     "invitation": events.invitation,
+    "password_reset": events.password_reset,
 }
 
 

@@ -7,6 +7,7 @@ PUBLIC_PREFIXES = (
     "/healthz",
     "/sign-in/",
     "/invitation/",
+    "/password-reset/",
     "/static/",
     "/anymail/",
     "/webhooks/",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from notifications.govuk_notify import NotifyTrackingWebhookView
 from notifications.views import email_preferences, reminder_ladder
 from project.health import healthz
+from workflows.views.accounts import PasswordResetLinkView, password_reset, password_reset_sent
 from workflows.views.home import home
 from workflows.views.participants import InvitationView
 
@@ -18,6 +19,13 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation"),
+    path("password-reset/", password_reset, name="password_reset"),
+    path("password-reset/sent/", password_reset_sent, name="password_reset_sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        PasswordResetLinkView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("reviews/", include("workflows.urls")),
     path("tasks/", include("workflows.task_urls")),
     path("account/emails/", email_preferences, name="email_preferences"),

@@ -9,6 +9,7 @@ which step); each column is a persona. A cell is what that persona must get:
 * ``L``: the redirect to the sign-in page (``LoginRequiredMiddleware``);
 * ``R``: a redirect to the reviews list (signed-in people on the start and sign-in pages);
 * ``I``: a redirect within ``/invitation/`` (a valid link moves its token into the session);
+  ``P`` the same within ``/password-reset/``;
 * ``H``: the health check's answer (200, or 503 when a service it checks is down), to anyone.
 
 POST rows add ``D`` (done: a redirect, and the change was made) and ``B`` (bounced: a redirect to
@@ -78,7 +79,7 @@ PERSONAS = (
 )
 SEES_REAL_NAMES = {"chair", "coordinator", "csp_chair"}
 # Redirect cells: where the redirect goes (``L`` is checked to carry ``?next=`` back here).
-REDIRECTS = {"R": "/reviews/", "I": "/invitation/", "C": "/tasks/cover/"}
+REDIRECTS = {"R": "/reviews/", "I": "/invitation/", "P": "/password-reset/", "C": "/tasks/cover/"}
 
 # fmt: off
 # The expected answer to a GET, for each URL (or variant) and persona.
@@ -91,6 +92,10 @@ GET_EXPECTED = {
     "logout":                                          "L   405 405 405 405 405 405 405 405",
     "invitation[valid]":                               "I   I   I   I   I   I   I   I   I",
     "invitation[expired]":                             "200 200 200 200 200 200 200 200 200",
+    "password_reset":                                  "200 200 200 200 200 200 200 200 200",
+    "password_reset_sent":                             "200 200 200 200 200 200 200 200 200",
+    "password_reset_confirm[valid]":                   "P   P   P   P   P   P   P   P   P",
+    "password_reset_confirm[expired]":                 "200 200 200 200 200 200 200 200 200",
     "reviews:list":                                    "L   200 200 200 200 200 200 200 200",
     "reviews:start":                                   "L   403 403 403 403 403 403 200 403",
     "reviews:detail":                                  "L   404 200 200 200 200 200 200 200",
@@ -179,6 +184,8 @@ POST_EXPECTED = {
     "reviews:document_share[police_report]":           "L   404 404 403 403 404 403 403 403",
     "reviews:document_share[other_report]":            "L   404 404 404 404 404 404 404 404",
     "email_preferences":                               "L   D   D   D   D   D   D   D   D",
+    # Anyone may ask for a link for any address: it goes to that address, never to the asker.
+    "password_reset":                                  "D   D   D   D   D   D   D   D   D",
     "reminder_ladder":                                 "L   403 403 403 403 403 403 D   403",
     "reminder_ladder@other":                           "L   403 403 403 403 403 403 403 403",
     "govuk_notify_callback":                           "400 400 400 400 400 400 400 400 400",
@@ -291,6 +298,10 @@ GET_CASES = {
     "logout": ("logout", None),
     "invitation[valid]": ("invitation", invitation),
     "invitation[expired]": ("invitation", expired_invitation),
+    "password_reset": ("password_reset", None),
+    "password_reset_sent": ("password_reset_sent", None),
+    "password_reset_confirm[valid]": ("password_reset_confirm", invitation),
+    "password_reset_confirm[expired]": ("password_reset_confirm", expired_invitation),
     "reviews:list": ("reviews:list", None),
     "reviews:start": ("reviews:start", None),
     "reviews:detail": ("reviews:detail", of_review),
@@ -393,6 +404,14 @@ def ladders(w):
 
 def deliveries(w):
     return list(Email.objects.values_list("pk", "delivery_status"))
+
+
+def reset_links(w):
+    return Email.objects.filter(kind="password_reset").count()
+
+
+def reset_data(w):
+    return {"email": w.users["police_author"].email}
 
 
 def digest_data(w):
@@ -512,6 +531,7 @@ def remove_data(w):
 # case id: (URL name, its arguments, the form posted, what it watches)
 POST_CASES = {
     "email_preferences": ("email_preferences", None, digest_data, digest_readers),
+    "password_reset": ("password_reset", None, reset_data, reset_links),
     "reminder_ladder": ("reminder_ladder", partnership("testshire"), ladder_data, ladders),
     "reminder_ladder@other": ("reminder_ladder", partnership("other"), ladder_data, ladders),
     "govuk_notify_callback": (

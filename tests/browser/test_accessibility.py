@@ -215,3 +215,47 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_main_content(
     page.keyboard.press("Enter")
     expect(page.locator("main#main-content")).to_be_focused()
     assert page.url.endswith("#main-content")
+
+
+def test_a_reviews_emails(demo_coordinator_page, live_server):
+    page = demo_coordinator_page
+    review = review_at(Stage.ACTION_PLAN)
+    page.goto(f"{live_server.url}/reviews/{review.reference}/")
+    page.get_by_role("link", name="See every email and its status").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Emails about this review")
+    expect(page.locator("table.govuk-table tbody tr").first).to_be_visible()
+    assert_accessible(page)
+
+
+def test_email_preferences_and_their_error(demo_coordinator_page, live_server):
+    page = demo_coordinator_page
+    page.get_by_role("link", name="Email preferences").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Email preferences")
+    assert_accessible(page)
+    page.get_by_label("Send one email each morning with all my reminders").check()
+    page.locator("main").get_by_role("button", name="Save preferences").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("saved")
+    assert User.objects.get(email=COORDINATOR).email_preference.daily_digest is True
+
+
+def test_reminder_settings_and_their_errors(demo_coordinator_page, live_server):
+    page = demo_coordinator_page
+    page.goto(f"{live_server.url}/reviews/")
+    page.get_by_role("link", name=re.compile("^Reminders for ")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reminders and escalations")
+    assert_accessible(page)
+    page.get_by_label("Send reminders this many days before each due date").fill("14, soon")
+    page.locator("main").get_by_role("button", name="Save reminders").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter whole numbers of days")
+    assert_accessible(page)
+
+
+def test_forgotten_password_pages(page, live_server, demo):
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+    assert_accessible(page)
+    page.get_by_label("Email address").fill(COORDINATOR)
+    page.locator("main").get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page)

@@ -47,12 +47,15 @@ ALL_KINDS = [
     "delivery_failed",
     "daily_digest",
     "invitation",
+    "password_reset",
 ]
 # Sent to an organisation's address (Home Office, Commissioner): no account, so no sign-in link.
 ORGANISATION_KINDS = {"decision_recorded", "home_office_submission", "commissioner_copy"}
 # Subjects that do not start with the reference: the digest covers several reviews, and the
 # invitation's wording is pinned by tests/workflows/test_participants.py.
-SUBJECT_STARTS = {"daily_digest": "Your daily"}
+SUBJECT_STARTS = {"daily_digest": "Your daily", "password_reset": "Choose a new password"}
+# About a person's account, not a review: no reference, pseudonym or review link.
+ACCOUNT_KINDS = {"daily_digest", "password_reset"}
 
 VICTIM = "Zebedee Sentinelvictim"
 PERPETRATOR = "Quentin Sentinelperp"
@@ -213,6 +216,7 @@ def journey(
     panel = take_part(review, newcomer, ParticipantRole.PANEL_MEMBER, None, coordinator)
     sent.add(events.invitation(participant=panel))
     sent.add(events.invitation(participant=manager))
+    sent.add(events.password_reset(user=police_author))
 
     # Agency reports: each agency's branch, its reminders, a digest and the escalations.
     review = move(review, "agree_terms_of_reference", independent_chair, date(2027, 3, 1))
@@ -323,8 +327,8 @@ def test_each_html_email_is_a_plain_accessible_page(journey):
 
 def test_each_subject_is_one_line_and_starts_with_the_reference(journey):
     for email in journey.emails:
-        if email.kind == "daily_digest":
-            assert email.subject.startswith(SUBJECT_STARTS["daily_digest"])
+        if email.kind in ACCOUNT_KINDS:
+            assert email.subject.startswith(SUBJECT_STARTS[email.kind])
             continue
         raw = render_to_string(f"emails/{email.kind}_subject.txt", email.context).strip()
         assert "\n" not in raw, f"{email.kind} subject is more than one line"
@@ -340,7 +344,7 @@ def test_each_text_body_names_the_review_and_gives_a_way_in(journey):
         for body in (email.text, email.html):
             assert "Do not forward this email" in body, email.kind
             assert "Manage domestic homicide reviews" in body, email.kind
-        if email.kind == "daily_digest":
+        if email.kind in ACCOUNT_KINDS:
             assert "https://reviews.example/" in email.text
             continue
         context = email.context

@@ -137,16 +137,22 @@ def email_context(participant: Participant) -> dict:
         "invited_by": participant.added_by.full_name or participant.added_by.email,
         "needs_password": needs_password,
         "link": invitation_url(user) if needs_password else review_url(review),
-        "link_lifetime": _lifetime_in_words(settings.PASSWORD_RESET_TIMEOUT),
+        "link_lifetime": lifetime_in_words(settings.PASSWORD_RESET_TIMEOUT),
         "sign_in_url": _absolute(reverse("login")),
     }
 
 
 def invitation_url(user) -> str:
     """The single-use link with which ``user`` creates their password."""
+    return password_link(user, "invitation")
+
+
+def password_link(user, url_name: str) -> str:
+    """A single-use link to set ``user``'s password: it stops working once a password is set,
+    and after ``settings.PASSWORD_RESET_TIMEOUT``."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return _absolute(reverse("invitation", kwargs={"uidb64": uidb64, "token": token}))
+    return _absolute(reverse(url_name, kwargs={"uidb64": uidb64, "token": token}))
 
 
 def review_url(review: Review) -> str:
@@ -157,7 +163,7 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _lifetime_in_words(seconds: int) -> str:
+def lifetime_in_words(seconds: int) -> str:
     days, hours = seconds // 86400, seconds // 3600
     if days >= 1 and seconds % 86400 == 0:
         return "1 day" if days == 1 else f"{days} days"
