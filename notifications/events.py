@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from workflows import holders
 from workflows.flows import TASK_KINDS
@@ -228,6 +229,26 @@ def task_created(*, task, review: Review) -> list[Message]:
         "claimed": task.owner_id is not None,
     }
     return to_people("task_assigned", holders.task_holders(task, review), context)
+
+
+def task_chased(*, task, review: Review, by) -> list[Message]:
+    """A manager chases an overdue or due-soon task from the dashboard: the people it waits for
+    are asked to finish it, or to say when they will."""
+    deadline = review.deadlines.filter(rule=task.data.get("deadline") or "-").first()
+    due_on = deadline.due_on if deadline else None
+    today = timezone.localdate()
+    agency = _task_agency(task)
+    context = {
+        **review_context(review),
+        "task_title": _task_title(task),
+        "agency": agency.agency.name if agency else "",
+        "due_on": day(due_on),
+        "deadline_title": deadline.title if deadline else "",
+        "days_overdue": (today - due_on).days if due_on and due_on < today else 0,
+        "chased_by": by.full_name or by.email,
+        "chased_by_email": by.email,
+    }
+    return to_people("task_chased", holders.task_holders(task, review), context)
 
 
 def _task_agency(task):

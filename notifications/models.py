@@ -203,3 +203,61 @@ class EmailPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'daily digest' if self.daily_digest else 'each reminder'}"
+
+
+class CalendarFeedKind(models.TextChoices):
+    MY_DEADLINES = "my_deadlines", "My deadlines"
+    PARTNERSHIP = "partnership", "A partnership's deadlines"
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class CalendarFeed(models.Model):
+    """A calendar of deadlines that Outlook fetches from a secret address.
+
+    Only the SHA-256 hash of the address's token is kept: the address itself is shown once, when
+    the feed is made. Revoking a feed keeps the row (who had one, and until when).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    kind = models.CharField(max_length=20, choices=CalendarFeedKind.choices)
+    partnership = models.ForeignKey(
+        "workflows.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind=CalendarFeedKind.PARTNERSHIP, partnership__isnull=False)
+                    | models.Q(kind=CalendarFeedKind.MY_DEADLINES, partnership__isnull=True)
+                ),
+                name="calendar_feed_partnership_for_its_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.owner}"
+
+    @property
+    def name(self) -> str:
+        """What the calendar is called in Outlook and on the feeds page."""
+        if self.kind == CalendarFeedKind.PARTNERSHIP:
+            return f"{self.partnership.name}: review deadlines"
+        return "My review deadlines"

@@ -21,6 +21,7 @@ BUILDERS = {
     "review_notified": events.review_notified,
     "review_step": events.review_step,
     "task_created": events.task_created,
+    "task_chased": events.task_chased,
     "deadline_step": events.deadline_step,
     "delivery_failed": events.delivery_failed,
     "invitation": events.invitation,

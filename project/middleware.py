@@ -11,6 +11,7 @@ PUBLIC_PREFIXES = (
     "/static/",
     "/anymail/",
     "/webhooks/",
+    "/calendar/feed/",  # calendar feeds for Outlook: the secret address is the key
     "/favicon.ico",
 )
 PUBLIC_PATHS = {"/"}

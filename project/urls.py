@@ -28,6 +28,9 @@ urlpatterns = [
     ),
     path("reviews/", include("workflows.urls")),
     path("tasks/", include("workflows.task_urls")),
+    path("dashboard/", include("workflows.dashboard_urls")),
+    path("statistics/", include("workflows.statistics_urls")),
+    path("calendar/", include("notifications.calendar_urls")),
     path("account/emails/", email_preferences, name="email_preferences"),
     path("partnerships/<slug:slug>/reminders/", reminder_ladder, name="reminder_ladder"),
     # Delivery reports from the email provider: anymail's webhooks (HTTP basic auth with

@@ -15,8 +15,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from viewflow.workflow.models import Task
 
+from notifications.calendar import calendar_feed_create, calendar_feed_revoke, feed_for_token
 from tests.factories import AgencyFactory, MembershipFactory, PartnershipFactory, UserFactory
-from workflows.models import Cover, DocumentKind, Participant, ParticipantRole, Review, Role
+from workflows.models import (
+    Cover,
+    DocumentKind,
+    Participant,
+    ParticipantRole,
+    Region,
+    Review,
+    Role,
+)
 from workflows.services.agency_reports import agency_task_complete
 from workflows.services.documents import document_upload
 from workflows.services.lifecycle import review_transition
@@ -56,6 +65,7 @@ class World:
     partnerships: dict = field(default_factory=dict)  # "testshire", "other"
     covers: dict = field(default_factory=dict)  # key -> Cover
     colleague: object = None  # a partnership member who is on no review: a delegate to cover
+    feeds: dict = field(default_factory=dict)  # key -> (CalendarFeed, its secret token)
 
 
 def product_url_names() -> set[str]:
@@ -301,6 +311,9 @@ def build_world() -> World:
     }
     colleague = _person(partnership, "colleague@test.example", Role.AGENCY_AUTHOR, housing)
 
+    feeds = _calendar_feeds(users, partnership)
+    # A region holding this partnership: nobody in the matrix has regional access to it.
+    Region.objects.create(name="North", slug="north").partnerships.add(partnership)
     invitation = {
         "uidb64": urlsafe_base64_encode(force_bytes(invitee.pk)),
         "token": default_token_generator.make_token(invitee),
@@ -318,4 +331,19 @@ def build_world() -> World:
         partnerships={"testshire": partnership, "other": elsewhere},
         covers=covers,
         colleague=colleague,
+        feeds=feeds,
     )
+
+
+def _calendar_feeds(users, partnership) -> dict:
+    """The coordinator's partnership feed, the outsider's (empty) own feed, a revoked one."""
+    made = {
+        "coordinator": calendar_feed_create(
+            owner=users["coordinator"], kind="partnership", partnership=partnership
+        ),
+        "outsider": calendar_feed_create(owner=users["outsider"], kind="my_deadlines"),
+        "revoked": calendar_feed_create(owner=users["csp_chair"], kind="my_deadlines"),
+    }
+    feeds = {key: (feed_for_token(token), token) for key, token in made.items()}
+    calendar_feed_revoke(feed=feeds["revoked"][0], by=users["csp_chair"])
+    return feeds

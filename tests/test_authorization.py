@@ -49,7 +49,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
-from notifications.models import Email, EmailPreference, ReminderLadder
+from notifications.models import CalendarFeed, Email, EmailPreference, ReminderLadder
 from tests.authorization_cases import (
     OTHER_REAL_NAMES,
     PERPETRATOR,
@@ -143,6 +143,24 @@ GET_EXPECTED = {
     "reminder_ladder@other":                           "L   403 403 403 403 403 403 403 403",
     # The provider's delivery callback is public and takes only a POST with its token.
     "govuk_notify_callback":                           "405 405 405 405 405 405 405 405 405",
+    "calendar:feeds":                                  "L   200 200 200 200 200 200 200 200",
+    "calendar:feed_revoke[coordinator]":               "L   405 405 405 405 405 405 405 405",
+    # The secret address is the key: whoever holds it reads the feed (the outsider's is empty).
+    "calendar:feed[outsider]":                         "200 200 200 200 200 200 200 200 200",
+    "calendar:feed[revoked]":                          "404 404 404 404 404 404 404 404 404",
+    "calendar:feed[unknown]":                          "404 404 404 404 404 404 404 404 404",
+    "dashboard:index":                                 "L   403 403 403 403 403 403 200 200",
+    "dashboard:export_csv":                            "L   403 403 403 403 403 403 200 200",
+    "dashboard:export_xlsx":                           "L   403 403 403 403 403 403 200 200",
+    "dashboard:chase":                                 "L   405 405 405 405 405 405 405 405",
+    # Statistics: the partnership's managers; regions and the nation for regional leads only.
+    "statistics:index":                                "L   403 403 403 403 403 403 200 200",
+    "statistics:partnership":                          "L   403 403 403 403 403 403 200 200",
+    "statistics:partnership@other":                    "L   403 403 403 403 403 403 403 403",
+    "statistics:partnership[unknown]":                 "L   404 404 404 404 404 404 404 404",
+    "statistics:region":                               "L   403 403 403 403 403 403 403 403",
+    "statistics:region[unknown]":                      "L   404 404 404 404 404 404 404 404",
+    "statistics:national":                             "L   403 403 403 403 403 403 403 403",
     "tasks:list":                                      "L   200 200 200 200 200 200 200 200",
     "tasks:claim":                                     "L   405 405 405 405 405 405 405 405",
     "tasks:release":                                   "L   405 405 405 405 405 405 405 405",
@@ -189,6 +207,12 @@ POST_EXPECTED = {
     "reminder_ladder":                                 "L   403 403 403 403 403 403 D   403",
     "reminder_ladder@other":                           "L   403 403 403 403 403 403 403 403",
     "govuk_notify_callback":                           "400 400 400 400 400 400 400 400 400",
+    # Chasing is for those who manage the partnership; another partnership's task is not found.
+    "dashboard:chase[health_scoping]":                 "L   403 403 403 403 403 403 D   D",
+    "dashboard:chase[other_scoping]":                  "L   403 403 403 403 403 403 404 404",
+    "calendar:feeds":                                  "L   D   D   D   D   D   D   D   D",
+    "calendar:feed_revoke[coordinator]":               "L   404 404 404 404 404 404 D   404",
+    "calendar:feed[outsider]":                         "405 405 405 405 405 405 405 405 405",
     "tasks:claim[health_scoping]":                     "L   404 D   B   B   B   B   B   B",
     "tasks:claim[police_sign_off]":                    "L   404 B   B   D   B   B   B   B",
     "tasks:claim[chair_task]":                         "L   404 B   B   B   B   B   B   B",
@@ -243,6 +267,14 @@ def cover(key):
 
 def step(slug, which="review"):
     return lambda w: {**ref(w, which), "slug": slug}
+
+
+def feed_id(key):
+    return lambda w: {"feed_id": w.feeds[key][0].pk}
+
+
+def feed_token(key):
+    return lambda w: {"token": w.feeds[key][1]}
 
 
 def partnership(key):
@@ -334,6 +366,22 @@ GET_CASES = {
     "reminder_ladder": ("reminder_ladder", partnership("testshire")),
     "reminder_ladder@other": ("reminder_ladder", partnership("other")),
     "govuk_notify_callback": ("govuk_notify_callback", None),
+    "calendar:feeds": ("calendar:feeds", None),
+    "calendar:feed_revoke[coordinator]": ("calendar:feed_revoke", feed_id("coordinator")),
+    "calendar:feed[outsider]": ("calendar:feed", feed_token("outsider")),
+    "calendar:feed[revoked]": ("calendar:feed", feed_token("revoked")),
+    "calendar:feed[unknown]": ("calendar:feed", lambda w: {"token": "no-such-token"}),
+    "dashboard:index": ("dashboard:index", None),
+    "dashboard:export_csv": ("dashboard:export_csv", None),
+    "dashboard:export_xlsx": ("dashboard:export_xlsx", None),
+    "dashboard:chase": ("dashboard:chase", task("health_scoping")),
+    "statistics:index": ("statistics:index", None),
+    "statistics:partnership": ("statistics:partnership", partnership("testshire")),
+    "statistics:partnership@other": ("statistics:partnership", partnership("other")),
+    "statistics:partnership[unknown]": ("statistics:partnership", lambda w: {"slug": "nowhere"}),
+    "statistics:region": ("statistics:region", lambda w: {"slug": "north"}),
+    "statistics:region[unknown]": ("statistics:region", lambda w: {"slug": "nowhere"}),
+    "statistics:national": ("statistics:national", None),
     "tasks:list": ("tasks:list", None),
     "tasks:claim": ("tasks:claim", task("health_scoping")),
     "tasks:release": ("tasks:release", task("chair_task")),
@@ -404,6 +452,18 @@ def ladders(w):
 
 def deliveries(w):
     return list(Email.objects.values_list("pk", "delivery_status"))
+
+
+def chased(w):
+    return Email.objects.filter(kind="task_chased").count()
+
+
+def calendar_feeds(w):
+    return sorted(CalendarFeed.objects.values_list("pk", "revoked_at"))
+
+
+def feed_data(w):
+    return {"deadlines": "my_deadlines"}
 
 
 def reset_links(w):
@@ -531,6 +591,21 @@ def remove_data(w):
 # case id: (URL name, its arguments, the form posted, what it watches)
 POST_CASES = {
     "email_preferences": ("email_preferences", None, digest_data, digest_readers),
+    "calendar:feeds": ("calendar:feeds", None, feed_data, calendar_feeds),
+    "dashboard:chase[health_scoping]": (
+        "dashboard:chase",
+        task("health_scoping"),
+        no_data,
+        chased,
+    ),
+    "dashboard:chase[other_scoping]": ("dashboard:chase", task("other_scoping"), no_data, chased),
+    "calendar:feed_revoke[coordinator]": (
+        "calendar:feed_revoke",
+        feed_id("coordinator"),
+        no_data,
+        calendar_feeds,
+    ),
+    "calendar:feed[outsider]": ("calendar:feed", feed_token("outsider"), no_data, calendar_feeds),
     "password_reset": ("password_reset", None, reset_data, reset_links),
     "reminder_ladder": ("reminder_ladder", partnership("testshire"), ladder_data, ladders),
     "reminder_ladder@other": ("reminder_ladder", partnership("other"), ladder_data, ladders),
@@ -635,6 +710,8 @@ POST_CASES = {
 
 # URLs that only take a POST: each needs POST rows, not just its 405.
 POST_ONLY = {
+    "dashboard:chase",
+    "calendar:feed_revoke",
     "reviews:invitation_resend",
     "reviews:document_share",
     "tasks:claim",

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from workflows.models import Agency, BankHolidayChange, Membership, Partnership, User
+from workflows.models import (
+    Agency,
+    BankHolidayChange,
+    Membership,
+    Partnership,
+    Region,
+    RegionalAccess,
+    User,
+)
 
 
 @admin.register(User)
@@ -19,3 +27,18 @@ class PartnershipAdmin(admin.ModelAdmin):
 admin.site.register(Agency)
 admin.site.register(Membership)
 admin.site.register(BankHolidayChange)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """A group of partnerships whose aggregate statistics a regional lead may see."""
+
+    list_display = ["name", "slug"]
+    filter_horizontal = ["partnerships"]
+
+
+@admin.register(RegionalAccess)
+class RegionalAccessAdmin(admin.ModelAdmin):
+    """Who sees a region's statistics; no region means the national view."""
+
+    list_display = ["user", "region"]

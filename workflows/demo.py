@@ -1,4 +1,5 @@
-"""Invented demo data: one partnership, its people and a review at every stage.
+"""Invented demo data: one partnership, its people and a review at every stage; and a region
+holding it and a second, smaller partnership, so that regional statistics sum more than one.
 
 Every name here is made up. Reviews are driven through the real lifecycle with back-dated steps,
 so their history, pauses and deadlines (some overdue) are exactly what the service would hold.
@@ -16,6 +17,8 @@ from workflows.models import (
     Participant,
     ParticipantRole,
     Partnership,
+    Region,
+    RegionalAccess,
     Review,
     Role,
     User,
@@ -26,6 +29,7 @@ from workflows.services.documents import document_upload
 from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
 from workflows.services.tasks import OPEN, process_for
+from workflows.stages import PauseReason, ReviewType
 
 AGENCIES = [
     "Demoshire Police",
@@ -63,6 +67,8 @@ PEOPLE = [
     ),
     ("panel.member@demo.example", "Parker Panel-Member", Role.PANEL_MEMBER, None),
     ("outsider@demo.example", "Olly Outsider", None, None),
+    # Sees the statistics of the demo region (aggregates only), and no review.
+    ("regional.lead@demo.example", "Reese Regional-Lead", None, None),
 ]
 
 POLICE, HEALTH = "Demoshire Police", "Demoshire NHS Foundation Trust"
@@ -122,9 +128,72 @@ REVIEWS = [
 ]
 
 
+# The region a regional lead looks across, and its second partnership.
+REGION = {"slug": "demoland", "name": "Demoland Region"}
+SECOND_PARTNERSHIP = {
+    "slug": "sampleton",
+    "name": "Sampleton Community Safety Partnership",
+    "code": "SMPL",
+}
+# (email, full name, role) in the second partnership.
+SECOND_PEOPLE = [
+    ("sampleton.coordinator@demo.example", "Sasha Sampleton-Coordinator", Role.COORDINATOR),
+    ("sampleton.chair@demo.example", "Sol Sampleton-Chair", Role.INDEPENDENT_CHAIR),
+]
+# Its reviews, as REVIEWS plus the review type. None is at a stage where a Demoshire review is
+# the only one (agency reports), nor notified before the Demoshire review of the same stage.
+# Two at drafting and two with the Home Office: with the demo partnership's, 3 at each stage, so
+# the regional view shows those counts and hides the others (fewer than 3).
+SECOND_REVIEWS = [
+    ("Olive Nonesuch", "Maple", 70, [], "no", ReviewType.DHR),
+    ("Petra Fabricated", "Aspen", 45, SETUP, "yes", ReviewType.DHR),
+    (
+        "Quinn Untrue",
+        "Birch",
+        330,
+        [
+            *SETUP,
+            ("agree_terms_of_reference", None),
+            ("pause", "inquest"),
+            ("resume", None),
+            ("complete_agency_reports", None),
+        ],
+        "yes",
+        ReviewType.DHR,
+    ),
+    ("Ursula Fakery", "Alder", 210, TO_DRAFTING, "yes", ReviewType.DHR),
+    ("Rhea Invention", "Cedar", 420, TO_QA, "yes", ReviewType.DHR),
+    ("Vera Concocted", "Rowan", 380, TO_QA, "yes", ReviewType.DHR),
+    (
+        "Stella Madeup",
+        "Elm",
+        600,
+        [*TO_QA, ("record_qa_approved", None), ("publish", None)],
+        "yes",
+        ReviewType.DHR,
+    ),
+    (
+        "Tessa Pretendly",
+        "Hawthorn",
+        1000,
+        [
+            ("pause", "criminal_proceedings"),
+            ("resume", None),
+            *TO_QA,
+            ("record_qa_approved_subject_to_changes", None),
+            ("publish", None),
+            ("close", "reason"),
+        ],
+        "yes",
+        ReviewType.DARDR,
+    ),
+]
+
+
 @transaction.atomic
 def load_demo(password: str) -> Partnership:
-    """Create (or refresh) the demo partnership, its people and reviews; safe to run twice."""
+    """Create (or refresh) the demo partnership, its people and reviews, and the demo region;
+    safe to run twice."""
     partnership, _ = Partnership.objects.get_or_create(
         slug="demoshire",
         defaults={"name": "Demoshire Community Safety Partnership", "code": "DEMO"},
@@ -140,7 +209,53 @@ def load_demo(password: str) -> Partnership:
         for spec in REVIEWS:
             _demo_review(partnership, agencies, people, *spec)
     _demo_participants(partnership, agencies, people)
+    _demo_region(partnership, people["regional.lead@demo.example"], password)
     return partnership
+
+
+def _demo_region(partnership, regional_lead, password) -> Region:
+    """The demo region: the demo partnership and a second one with a few reviews of its own."""
+    second, _ = Partnership.objects.get_or_create(
+        slug=SECOND_PARTNERSHIP["slug"], defaults=SECOND_PARTNERSHIP
+    )
+    people = {
+        email: _person(second, {}, password, email, name, role, None)
+        for email, name, role in SECOND_PEOPLE
+    }
+    if not Review.objects.filter(partnership=second).exists():
+        for spec in SECOND_REVIEWS:
+            _second_review(second, people, *spec)
+    region, _ = Region.objects.get_or_create(slug=REGION["slug"], defaults=REGION)
+    region.partnerships.add(partnership, second)
+    RegionalAccess.objects.get_or_create(user=regional_lead, region=region)
+    return region
+
+
+def _second_review(partnership, people, victim, pseudonym, age, steps, decision, review_type):
+    """A review of the second partnership: no agencies in scope, so no agency reports to wait
+    for; otherwise driven through the lifecycle as the demo partnership's are."""
+    coordinator = people["sampleton.coordinator@demo.example"]
+    notified_on = timezone.localdate() - timedelta(days=age)
+    review = review_start(
+        partnership=partnership,
+        by=coordinator,
+        date_of_death=notified_on - timedelta(days=4),
+        notified_on=notified_on,
+        referred_by="Sampleton Police",
+        victim_real_name=victim,
+        perpetrator_real_name="Unnamed Invented-Suspect",
+        review_type=review_type,
+    )
+    plan = _with_decision(steps, decision)
+    for index, (action, extra) in enumerate(plan, start=1):
+        on = notified_on + timedelta(days=(age - 3) * index // (len(plan) + 1))
+        details = {"reason": "Recorded for the demonstration."} if extra == "reason" else {}
+        if extra == "chair":
+            details.update(chair=people["sampleton.chair@demo.example"], victim_pseudonym=pseudonym)
+        if action == "pause":
+            details.update(pause_reason=PauseReason(extra), reason="Awaiting the outcome.")
+        review = review_transition(review=review, action=action, by=coordinator, on=on, **details)
+    return review
 
 
 def _person(partnership, agencies, password, email, full_name, role, agency_name) -> User:

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from workflows import permissions, selectors
 from workflows.models import DeadlineStatus, Review
+from workflows.monitoring.forecast import forecast_for
+from workflows.monitoring.timeline import review_timeline
 from workflows.services.tasks import open_stage_task
 from workflows.stages import MAIN_PATH, Stage
 
@@ -139,8 +141,13 @@ def agency_rows(review: Review, user) -> list[dict]:
 def review_page_context(review: Review, user) -> dict:
     """Everything the review page needs, in one dictionary."""
     steps = selectors.steps_for(review, user)
+    today = timezone.localdate()
+    forecast = forecast_for(review, today=today)
     return {
         "review": review,
+        # Forecast and timeline show stages, dates and the reference only: no real names.
+        "forecast": forecast,
+        "timeline": review_timeline(review, today=today, forecast=forecast),
         "stage_rows": stage_rows(review),
         "deadline_rows": deadline_rows(review),
         "history_rows": history_rows(review),

@@ -41,6 +41,7 @@ ALL_KINDS = [
     "review_published",
     "commissioner_copy",
     "task_assigned",
+    "task_chased",
     "reminder",
     "escalation",
     "chair_escalation",
@@ -241,6 +242,14 @@ def journey(
         sent.emails.append(
             Rendered(digest.kind, {}, digest.subject, digest.text_body, digest.html_body)
         )
+    # The coordinator chases the health scoping answer from the dashboard (it is overdue).
+    health_scoping = next(
+        task
+        for task in holders.open_tasks(review)
+        if task.flow_task.name == "agency_scoping"
+        and review.review_agencies.get(pk=task.data["review_agency"]).agency == health
+    )
+    assert sent.add(events.task_chased(task=health_scoping, review=review, by=coordinator)) == 1
     scoping_answer(review, police, police_author, date(2027, 3, 10))
     scoping_answer(review, health, health_author, date(2027, 3, 11))
     review = move(review, "complete_agency_reports", independent_chair, date(2027, 3, 20))

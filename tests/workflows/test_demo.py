@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from workflows.demo import PEOPLE
+from workflows.demo import PEOPLE, SECOND_PEOPLE
 from workflows.models import (
     Deadline,
     DeadlineStatus,
@@ -18,6 +18,8 @@ from workflows.models import (
     Participant,
     Partnership,
     Pause,
+    Region,
+    RegionalAccess,
     Review,
     ReviewHistory,
     User,
@@ -38,7 +40,10 @@ DEMO_EMAILS = [
     "health.manager@demo.example",
     "panel.member@demo.example",
     "outsider@demo.example",
+    "regional.lead@demo.example",
 ]
+# The second partnership's people: they run its reviews.
+SECOND_EMAILS = ["sampleton.coordinator@demo.example", "sampleton.chair@demo.example"]
 
 
 def load_demo() -> str:
@@ -56,6 +61,8 @@ def counts() -> dict:
         "history": ReviewHistory.objects.count(),
         "deadlines": Deadline.objects.count(),
         "pauses": Pause.objects.count(),
+        "regions": Region.objects.count(),
+        "regional access": RegionalAccess.objects.count(),
         "participants": Participant.objects.count(),
     }
 
@@ -72,8 +79,10 @@ def demo():
 
 
 def test_creates_the_demo_accounts(demo):
-    assert sorted(User.objects.values_list("email", flat=True)) == sorted(DEMO_EMAILS)
+    emails = User.objects.values_list("email", flat=True)
+    assert sorted(emails) == sorted(DEMO_EMAILS + SECOND_EMAILS)
     assert [email for email, *_ in PEOPLE] == DEMO_EMAILS
+    assert [email for email, *_ in SECOND_PEOPLE] == SECOND_EMAILS
 
 
 def test_every_demo_account_signs_in_with_the_demo_password(demo):
@@ -104,7 +113,7 @@ def test_the_outsider_belongs_to_no_partnership(demo):
 )
 def test_agency_authors_see_the_reviews_that_went_ahead(demo, email, agency):
     author = User.objects.get(email=email)
-    commissioned = Review.objects.filter(commissioned=True)
+    commissioned = Review.objects.filter(partnership__slug="demoshire", commissioned=True)
 
     visible = set(reviews_visible_to(author))
 
@@ -121,7 +130,9 @@ def test_the_outsider_sees_no_review(demo):
 
 
 def test_there_is_a_review_at_every_stage(demo):
-    stages = set(Review.objects.values_list("stage", flat=True))
+    stages = set(
+        Review.objects.filter(partnership__slug="demoshire").values_list("stage", flat=True)
+    )
 
     assert stages == set(Stage.values)
 
@@ -130,7 +141,8 @@ def test_demo_reviews_have_their_history_and_deadlines(demo):
     for review in Review.objects.all():
         assert review.history.filter(action="notify").exists(), review.reference
         assert review.deadlines.filter(rule="decision").exists(), review.reference
-        assert review.reference.startswith("DEMO-")
+        assert review.reference.startswith(f"{review.partnership.code}-")
+    assert Review.objects.filter(reference__startswith="DEMO-").count() == 14
 
 
 def test_at_least_one_deadline_is_overdue(demo):
@@ -142,10 +154,43 @@ def test_at_least_one_deadline_is_overdue(demo):
 
 
 def test_exactly_one_review_is_paused_with_its_clock_stopped(demo):
+    # The second partnership's reviews were paused and have resumed.
     paused = Review.objects.get(stage=Stage.PAUSED)
 
     assert paused.pauses.filter(resumed_on__isnull=True).count() == 1
     assert paused.deadlines.filter(met_on__isnull=True, due_on__isnull=True).exists()
+
+
+def test_the_regional_lead_sees_a_region_of_two_partnerships_and_no_review(demo):
+    lead = User.objects.get(email="regional.lead@demo.example")
+    region = RegionalAccess.objects.get(user=lead).region
+
+    assert region == Region.objects.get(slug="demoland")
+    assert set(region.partnerships.values_list("slug", flat=True)) == {"demoshire", "sampleton"}
+    assert not Membership.objects.filter(user=lead).exists()
+    assert not reviews_visible_to(lead).exists()
+
+
+def test_the_second_partnership_has_reviews_at_various_stages(demo):
+    second = Review.objects.filter(partnership__slug="sampleton")
+
+    assert second.count() == 8
+    assert set(second.values_list("stage", flat=True)) == {
+        Stage.NOT_COMMISSIONED,
+        Stage.TERMS_OF_REFERENCE,
+        Stage.DRAFTING,
+        Stage.HOME_OFFICE_QA,
+        Stage.ACTION_PLAN,
+        Stage.CLOSED,
+    }
+    assert Pause.objects.filter(review__in=second, resumed_on__isnull=False).count() == 2
+    assert second.filter(published_on__isnull=False, review_type="dardr").exists()
+
+
+def test_its_people_do_not_see_the_demo_partnerships_reviews(demo):
+    for email in SECOND_EMAILS:
+        visible = reviews_visible_to(User.objects.get(email=email))
+        assert not visible.filter(partnership__slug="demoshire").exists()
 
 
 def test_running_it_twice_changes_nothing(demo):

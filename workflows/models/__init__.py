@@ -17,6 +17,7 @@ from workflows.models.people import (
     Role,
     User,
 )
+from workflows.models.regions import Region, RegionalAccess
 from workflows.models.reviews import Pause, Review, ReviewAgency, ReviewHistory
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "ParticipantRole",
     "Partnership",
     "Pause",
+    "Region",
+    "RegionalAccess",
     "Review",
     "ReviewAgency",
     "ReviewHistory",

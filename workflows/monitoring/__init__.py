@@ -1,0 +1,1 @@
+"""Deadline monitoring: the managers' dashboard, forecasts, timelines and statistics."""

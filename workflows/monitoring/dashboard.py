@@ -1,0 +1,701 @@
+"""The managers' dashboard: every live review of the partnerships a person manages.
+
+Coordinators and CSP chairs (``selectors.PARTNERSHIP_WIDE_ROLES``) see their partnerships' live
+reviews: stage and days in it, the next deadline and its status, who holds the next action and the
+forecast of completion; the overdue and due-soon tasks grouped by agency; and the counts a board
+report quotes. Everything is read in bulk and joined up here, so the page costs the same number of
+queries however many reviews there are (the queries and their plans: docs/monitoring-queries.md).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, When
+from viewflow.workflow.models import Task
+
+from notifications.outbox import email_queue
+from workflows import selectors, timescales
+from workflows.flows import STAGE_TASKS, TASK_KINDS, ReviewFlow
+from workflows.models import (
+    Deadline,
+    DeadlineStatus,
+    Membership,
+    Participant,
+    ParticipantRole,
+    Review,
+    ReviewAgency,
+    ReviewHistory,
+    Role,
+    User,
+)
+from workflows.monitoring.forecast import Forecast, forecasts_for
+from workflows.presenters import STATUS_TAGS, next_deadline
+from workflows.services.tasks import OPEN
+from workflows.stages import MAIN_PATH, Stage
+from workflows.templatetags.govuk import govuk_date
+
+# Closed reviews and those the partnership decided not to hold are not live. A decision the Home
+# Office has challenged is: the partnership must still answer it.
+NOT_LIVE = (Stage.CLOSED, Stage.NOT_COMMISSIONED)
+LIVE_STAGES = [
+    *MAIN_PATH[:2],
+    Stage.HOME_OFFICE_CHALLENGE,
+    *[stage for stage in MAIN_PATH[2:] if stage not in NOT_LIVE],
+]
+STAGE_ORDER = {stage: index for index, stage in enumerate(LIVE_STAGES)}
+# The statutory guidance (2016, section 5) expects a review completed six months after the
+# decision to hold it; the board counts the reviews past that, pauses or not.
+COMPLETION_MONTHS = 6
+# A review's restricted facts (see ``Review``).
+RESTRICTED_FIELDS = ("victim_real_name", "perpetrator_real_name", "circumstances")
+
+NO_DEADLINE = "none"
+STATUS_CHOICES = [
+    (DeadlineStatus.OVERDUE, "Overdue"),
+    (DeadlineStatus.DUE_SOON, "Due soon"),
+    (DeadlineStatus.ON_TRACK, "On track"),
+    (DeadlineStatus.PAUSED, "Paused"),
+    (NO_DEADLINE, "No open deadline"),
+]
+STATUS_ORDER = {code: index for index, (code, _label) in enumerate(STATUS_CHOICES)}
+NO_CHAIR = "none"
+# The forecast against the statutory completion deadline; once signed off, the actual date.
+FORECAST_LABELS = {
+    "late": "Late",
+    "on_time": "On time",
+    "completed_late": "Completed late",
+    "completed": "Completed on time",
+    "none": "No forecast",
+}
+FORECAST_TAGS = {
+    "late": "govuk-tag--red",
+    "on_time": "govuk-tag--green",
+    "completed_late": "govuk-tag--orange",
+    "completed": "govuk-tag--grey",
+    "none": "govuk-tag--grey",
+}
+FORECAST_ORDER = {code: index for index, code in enumerate(FORECAST_LABELS)}
+
+# Who a task in a role's queue waits for, in a word or two (a claimed task names its owner).
+ROLE_NAMES = {
+    Role.COORDINATOR: "Coordinator",
+    Role.CSP_CHAIR: "CSP chair",
+    Role.INDEPENDENT_CHAIR: "Independent chair",
+    ParticipantRole.REPORT_AUTHOR: "Report author",
+    ParticipantRole.AGENCY_AUTHOR: "Agency report author",
+    ParticipantRole.SENIOR_MANAGER: "Agency senior manager",
+}
+# The tasks of the partnership's own roles are grouped under the partnership; the chair's (and
+# the report author's, who drafts for the chair) under "Independent chair".
+PARTNERSHIP_ROLES = (Role.COORDINATOR, Role.CSP_CHAIR)
+CHAIR_ROLES = (Role.INDEPENDENT_CHAIR, ParticipantRole.REPORT_AUTHOR)
+AGENCY_ROLES = (ParticipantRole.AGENCY_AUTHOR, ParticipantRole.SENIOR_MANAGER)
+CHAIR_GROUP = "Independent chair"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    heading: str
+    numeric: bool = False
+
+
+# The table's columns, in order; the exports have exactly these (partnership only when the person
+# manages more than one).
+COLUMNS = (
+    Column("reference", "Reference"),
+    Column("pseudonym", "Pseudonym"),
+    Column("partnership", "Partnership"),
+    Column("stage", "Stage"),
+    Column("days_in_stage", "Days in stage", numeric=True),
+    Column("next_deadline", "Next deadline"),
+    Column("due_on", "Due"),
+    Column("status", "Status"),
+    Column("holder", "Next action with"),
+    Column("completion_on", "Forecast completion"),
+    Column("forecast", "Forecast"),
+)
+COLUMN_KEYS = {column.key for column in COLUMNS}
+DEFAULT_SORT = "due_on"
+
+
+@dataclass
+class ReviewRow:
+    """One live review as the dashboard shows it."""
+
+    review: Review
+    stage: str  # the stage the work is at, looking through a pause
+    days_in_stage: int
+    deadline: Deadline | None
+    status: str  # the next deadline's status, or NO_DEADLINE
+    holder: str
+    forecast: Forecast | None
+
+    @property
+    def status_label(self) -> str:
+        return dict(STATUS_CHOICES)[self.status]
+
+    @property
+    def status_tag(self) -> str:
+        return STATUS_TAGS.get(self.status, "govuk-tag--grey")
+
+    @property
+    def forecast_status(self) -> str:
+        if self.forecast is None or self.forecast.completion_on is None:
+            return "none"
+        if self.review.signed_off_on is not None:
+            return "completed_late" if self.forecast.late else "completed"
+        return "late" if self.forecast.late else "on_time"
+
+    @property
+    def forecast_tag(self) -> str:
+        return FORECAST_TAGS[self.forecast_status]
+
+    def value(self, key: str):
+        """The cell's value for a spreadsheet: text, a whole number, a date or None."""
+        review = self.review
+        values = {
+            "reference": review.reference,
+            "pseudonym": review.victim_pseudonym or "Not agreed yet",
+            "partnership": review.partnership.name,
+            "stage": self.stage_label,
+            "days_in_stage": self.days_in_stage,
+            "next_deadline": self.deadline.title if self.deadline else "",
+            "due_on": self.deadline.due_on if self.deadline else None,
+            "status": self.status_label,
+            "holder": self.holder,
+            "completion_on": self.forecast.completion_on if self.forecast else None,
+            "forecast": FORECAST_LABELS[self.forecast_status],
+        }
+        return values[key]
+
+    def text(self, key: str) -> str:
+        """The cell as the page writes it (and the CSV export)."""
+        value = self.value(key)
+        if key == "due_on" and value is None and self.deadline is not None:
+            return "Clock stopped"
+        if isinstance(value, date):
+            return govuk_date(value)
+        return "" if value is None else str(value)
+
+    @property
+    def stage_label(self) -> str:
+        label = Stage(self.stage).label
+        return f"Paused ({label})" if self.review.is_paused else label
+
+
+@dataclass
+class TaskRow:
+    """An overdue or due-soon task, the people it waits for and the deadline it runs against."""
+
+    task: Task
+    review: Review
+    title: str
+    group: str
+    holders: list[User]
+    deadline: Deadline
+    status: str
+
+    @property
+    def due_on(self) -> date:
+        return self.deadline.due_on
+
+    @property
+    def holder_names(self) -> str:
+        return ", ".join(person.full_name or person.email for person in self.holders)
+
+    @property
+    def status_label(self) -> str:
+        return DeadlineStatus(self.status).label
+
+    @property
+    def status_tag(self) -> str:
+        return STATUS_TAGS[self.status]
+
+
+@dataclass
+class TaskGroup:
+    name: str
+    rows: list[TaskRow]
+
+    @property
+    def overdue(self) -> int:
+        return sum(row.status == DeadlineStatus.OVERDUE for row in self.rows)
+
+    @property
+    def due_soon(self) -> int:
+        return len(self.rows) - self.overdue
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a board report quotes, across every live review (whatever the filters)."""
+
+    live: int
+    overdue_deadlines: int
+    paused: int
+    past_six_months: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's state, all of it in the query string so that a reload or a bookmark keeps
+    it. A value that is not on offer (an old bookmark) is ignored."""
+
+    stage: str = ""
+    status: str = ""
+    chair: str = ""
+    agency: str = ""
+    sort: str = DEFAULT_SORT
+    order: str = "asc"
+
+    @classmethod
+    def from_params(cls, params, options: "Options") -> "Filters":
+        def chosen(name: str, choices) -> str:
+            value = params.get(name, "")
+            return value if value in {code for code, _label in choices} else ""
+
+        sort = params.get("sort", "")
+        return cls(
+            stage=chosen("stage", options.stages),
+            status=chosen("status", options.statuses),
+            chair=chosen("chair", options.chairs),
+            agency=chosen("agency", options.agencies),
+            sort=sort if sort in COLUMN_KEYS else DEFAULT_SORT,
+            order="desc" if params.get("order") == "desc" else "asc",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.stage or self.status or self.chair or self.agency)
+
+    def query_string(self, **changes) -> str:
+        """This state (with ``changes``) as a query string, leaving out what is by default."""
+        state = {**self.__dict__, **changes}
+        if state["sort"] == DEFAULT_SORT and state["order"] == "asc":
+            del state["sort"], state["order"]
+        return urlencode({name: value for name, value in state.items() if value})
+
+    def sort_link(self, key: str) -> str:
+        """The query string that sorts by ``key``: ascending first, then the other way."""
+        order = "desc" if self.sort == key and self.order == "asc" else "asc"
+        return self.query_string(sort=key, order=order)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The choices each filter offers, from every live review (so none vanishes on filtering)."""
+
+    stages: list[tuple[str, str]]
+    statuses: list[tuple[str, str]]
+    chairs: list[tuple[str, str]]
+    agencies: list[tuple[str, str]]
+
+
+@dataclass
+class Dashboard:
+    partnerships: dict[int, str]
+    rows: list[ReviewRow]  # filtered and sorted
+    total: int  # live reviews before filtering
+    task_groups: list[TaskGroup]
+    counts: Counts
+    filters: Filters
+    options: Options
+    today: date
+
+    @property
+    def columns(self) -> list[Column]:
+        """The columns shown (and exported): the partnership only when there is a choice."""
+        many = len(self.partnerships) > 1
+        return [column for column in COLUMNS if many or column.key != "partnership"]
+
+    @property
+    def headings(self) -> list[dict]:
+        """Each column heading with its sort link and its ``aria-sort`` value."""
+        headings = []
+        for column in self.columns:
+            current = self.filters.sort == column.key
+            order = "ascending" if self.filters.order == "asc" else "descending"
+            headings.append(
+                {
+                    "column": column,
+                    "link": self.filters.sort_link(column.key),
+                    "aria_sort": order if current else "none",
+                }
+            )
+        return headings
+
+    def page_rows(self) -> list[tuple[ReviewRow, list[tuple[Column, str]]]]:
+        """Each row with its cells as the page writes them, column by column."""
+        return [(row, [(c, row.text(c.key)) for c in self.columns]) for row in self.rows]
+
+    @property
+    def sorted_by(self) -> str:
+        heading = next(c.heading for c in COLUMNS if c.key == self.filters.sort)
+        order = "ascending" if self.filters.order == "asc" else "descending"
+        return f"{heading.lower()}, {order}"
+
+    def table(self) -> list[list]:
+        """The rows as the exports write them: one list of values per review."""
+        return [[row.value(column.key) for column in self.columns] for row in self.rows]
+
+
+def managed_partnerships(user) -> dict[int, str]:
+    """The partnerships ``user`` manages as coordinator or CSP chair: id to name, by name."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    memberships = Membership.objects.filter(
+        user=user, role__in=selectors.PARTNERSHIP_WIDE_ROLES, agency__isnull=True
+    )
+    rows = memberships.order_by("partnership__name").values_list(
+        "partnership_id", "partnership__name"
+    )
+    return dict(rows)
+
+
+def live_reviews(user, partnership_ids: Iterable[int]) -> QuerySet[Review]:
+    """The live reviews of these partnerships that ``user`` may see, each with the date it
+    entered the stage its work is at (a pause and its resumption do not count as entering)."""
+    entered = (
+        ReviewHistory.objects.filter(review=OuterRef("pk"), to_stage=OuterRef("work_stage"))
+        .exclude(from_stage=OuterRef("work_stage"))
+        .exclude(from_stage=Stage.PAUSED)
+        .order_by("-at", "-pk")
+        .values("effective_on")[:1]
+    )
+    return (
+        selectors.reviews_visible_to(user)
+        .filter(partnership_id__in=list(partnership_ids))
+        .exclude(stage__in=NOT_LIVE)
+        .annotate(
+            work_stage=Case(
+                When(stage=Stage.PAUSED, then=F("stage_before_pause")),
+                default=F("stage"),
+                output_field=CharField(),
+            ),
+            stage_entered_on=Subquery(entered),
+        )
+        .select_related("partnership", "independent_chair")
+        .prefetch_related("deadlines")
+        # Nothing on the dashboard or in its exports needs them: they are never even read.
+        .defer(*RESTRICTED_FIELDS)
+        .order_by("reference")
+    )
+
+
+def open_review_tasks(review_ids: list[int]) -> list[Task]:
+    """The open human tasks of the reviews' flows (panel comments are requests of their own).
+
+    The content type lets PostgreSQL find the processes by viewflow's (content type, object)
+    index, then each process's open tasks by ``dashboard_open_task_process``."""
+    return list(
+        Task.objects.filter(
+            process__flow_class=ReviewFlow,
+            process__artifact_content_type=ContentType.objects.get_for_model(Review),
+            process__artifact_object_id__in=review_ids,
+            flow_task_type="HUMAN",
+            status__in=OPEN,
+        )
+        .select_related("process", "owner")
+        .order_by("created", "pk")
+    )
+
+
+class Holders:
+    """Who each task waits for, as ``workflows.holders.task_holders`` says, read in bulk: a
+    claimed task its owner, else everyone who holds the task's role on the review."""
+
+    def __init__(self, reviews: dict[int, Review], review_agencies: dict[int, ReviewAgency]):
+        self.review_agencies = review_agencies
+        self.partnership_people = defaultdict(list)
+        memberships = Membership.objects.filter(
+            partnership_id__in={review.partnership_id for review in reviews.values()},
+            role__in=PARTNERSHIP_ROLES,
+            agency__isnull=True,
+            user__is_active=True,
+        ).select_related("user")
+        for membership in memberships.order_by("user__email"):
+            self.partnership_people[(membership.partnership_id, membership.role)].append(
+                membership.user
+            )
+        self.participants = defaultdict(list)
+        taking_part = Participant.objects.active().filter(
+            review_id__in=list(reviews),
+            role__in=[ParticipantRole.REPORT_AUTHOR, *AGENCY_ROLES],
+            user__is_active=True,
+        )
+        for participant in taking_part.select_related("user").order_by("user__email"):
+            self.participants[(participant.review_id, participant.role)].append(participant)
+
+    def of(self, task: Task, review: Review) -> list[User]:
+        if task.owner_id is not None:
+            return [task.owner] if task.owner.is_active else []
+        role = task.data.get("role")
+        chair = review.independent_chair
+        chairs = [chair] if chair is not None and chair.is_active else []
+        if role in PARTNERSHIP_ROLES:
+            return _unique(self.partnership_people[(review.partnership_id, role)])
+        if role == Role.INDEPENDENT_CHAIR:
+            return chairs
+        if role == ParticipantRole.REPORT_AUTHOR:
+            authors = [p.user for p in self.participants[(review.pk, role)]]
+            return _unique(authors) or chairs
+        if role in AGENCY_ROLES:
+            review_agency = self.review_agencies.get(task.data.get("review_agency"))
+            if review_agency is None:
+                return []
+            people = self.participants[(review.pk, role)]
+            return _unique(p.user for p in people if p.agency_id == review_agency.agency_id)
+        return []
+
+
+def _unique(users) -> list[User]:
+    seen, unique = set(), []
+    for user in users:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            unique.append(user)
+    return unique
+
+
+def dashboard_for(user, partnerships: dict[int, str], params, *, today: date) -> Dashboard:
+    """Everything the dashboard shows ``user`` about the partnerships they manage (from
+    ``managed_partnerships``), filtered and sorted by the query parameters ``params``."""
+    reviews = {review.pk: review for review in live_reviews(user, partnerships)}
+    review_agencies = {
+        review_agency.pk: review_agency
+        for review_agency in ReviewAgency.objects.filter(review_id__in=list(reviews))
+        .select_related("agency")
+        .order_by("pk")
+    }
+    tasks = open_review_tasks(list(reviews))
+    holders = Holders(reviews, review_agencies)
+    forecasts = forecasts_for(list(reviews.values()), today=today)
+    stage_tasks = _stage_tasks(reviews, tasks)
+    rows = [
+        _row(review, stage_tasks.get(review.pk), forecasts.get(review.pk), today)
+        for review in reviews.values()
+    ]
+    options = _options(reviews, review_agencies)
+    filters = Filters.from_params(params, options)
+    in_scope = _agencies_in_scope(review_agencies)
+    shown = _sorted([row for row in rows if _matches(row, filters, in_scope)], filters)
+    shown_ids = {row.review.pk for row in shown}
+    task_rows = _task_rows(
+        [task for task in tasks if task.process.artifact_object_id in shown_ids],
+        reviews,
+        review_agencies,
+        holders,
+        today,
+    )
+    return Dashboard(
+        partnerships=partnerships,
+        rows=shown,
+        total=len(rows),
+        task_groups=_grouped(task_rows),
+        counts=_counts(rows, today),
+        filters=filters,
+        options=options,
+        today=today,
+    )
+
+
+def _stage_tasks(reviews: dict[int, Review], tasks: list[Task]) -> dict[int, Task]:
+    """Each review's open task for its stage (not an agency's branch)."""
+    found = {}
+    for task in tasks:
+        review = reviews[task.process.artifact_object_id]
+        node = STAGE_TASKS.get(review.work_stage)
+        if task.flow_task is not None and task.flow_task.name == node:
+            found.setdefault(review.pk, task)
+    return found
+
+
+def _row(review: Review, stage_task: Task | None, forecast, today: date) -> ReviewRow:
+    deadline = next_deadline(review)
+    entered_on = review.stage_entered_on or review.notified_on
+    return ReviewRow(
+        review=review,
+        stage=review.work_stage,
+        days_in_stage=max((today - entered_on).days, 0),
+        deadline=deadline,
+        status=deadline.status(today) if deadline else NO_DEADLINE,
+        holder=_holder(stage_task),
+        forecast=forecast,
+    )
+
+
+def _holder(task: Task | None) -> str:
+    """Who holds the next action: the task's owner once claimed, else its role."""
+    if task is None:
+        return "No open task"
+    if task.owner is not None:
+        return str(task.owner)
+    return ROLE_NAMES.get(task.data.get("role"), "")
+
+
+def _options(reviews: dict[int, Review], review_agencies: dict[int, ReviewAgency]) -> Options:
+    chairs = {
+        str(review.independent_chair_id): str(review.independent_chair)
+        for review in reviews.values()
+        if review.independent_chair_id
+    }
+    agencies = {str(ra.agency_id): ra.agency.name for ra in review_agencies.values()}
+    return Options(
+        stages=[(stage.value, stage.label) for stage in LIVE_STAGES],
+        statuses=list(STATUS_CHOICES),
+        chairs=[
+            *sorted(chairs.items(), key=lambda item: item[1].lower()),
+            (NO_CHAIR, "No chair appointed yet"),
+        ],
+        agencies=sorted(agencies.items(), key=lambda item: item[1].lower()),
+    )
+
+
+def _agencies_in_scope(review_agencies: dict[int, ReviewAgency]) -> dict[int, set[str]]:
+    in_scope = defaultdict(set)
+    for review_agency in review_agencies.values():
+        in_scope[review_agency.review_id].add(str(review_agency.agency_id))
+    return in_scope
+
+
+def _matches(row: ReviewRow, filters: Filters, in_scope: dict[int, set[str]]) -> bool:
+    review = row.review
+    chair = str(review.independent_chair_id) if review.independent_chair_id else NO_CHAIR
+    return (
+        (not filters.stage or row.stage == filters.stage)
+        and (not filters.status or row.status == filters.status)
+        and (not filters.chair or chair == filters.chair)
+        and (not filters.agency or filters.agency in in_scope[review.pk])
+    )
+
+
+SORT_KEYS = {
+    "reference": lambda row: row.review.reference,
+    "pseudonym": lambda row: row.review.victim_pseudonym.lower() or None,
+    "partnership": lambda row: row.review.partnership.name,
+    "stage": lambda row: STAGE_ORDER.get(row.stage, len(STAGE_ORDER)),
+    "days_in_stage": lambda row: row.days_in_stage,
+    "next_deadline": lambda row: row.deadline.title if row.deadline else None,
+    "due_on": lambda row: row.deadline.due_on if row.deadline else None,
+    "status": lambda row: STATUS_ORDER[row.status],
+    "holder": lambda row: row.holder.lower(),
+    "completion_on": lambda row: row.forecast.completion_on if row.forecast else None,
+    "forecast": lambda row: FORECAST_ORDER[row.forecast_status],
+}
+
+
+def _sorted(rows: list[ReviewRow], filters: Filters) -> list[ReviewRow]:
+    """Sorted by the chosen column, then by reference; empty cells last either way."""
+    key = SORT_KEYS[filters.sort]
+    rows = sorted(rows, key=lambda row: row.review.reference)
+    present = [row for row in rows if key(row) is not None]
+    missing = [row for row in rows if key(row) is None]
+    # Python's sort is stable: sorting by the column keeps the references in order within it.
+    return sorted(present, key=key, reverse=filters.order == "desc") + missing
+
+
+def _task_rows(tasks, reviews, review_agencies, holders: Holders, today: date) -> list[TaskRow]:
+    rows = []
+    for task in tasks:
+        review = reviews[task.process.artifact_object_id]
+        deadline = _deadline_of(review, task.data.get("deadline"))
+        status = deadline.status(today) if deadline else None
+        if status not in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON):
+            continue
+        rows.append(
+            TaskRow(
+                task=task,
+                review=review,
+                title=task_title(task),
+                group=_group(task, review, review_agencies),
+                holders=holders.of(task, review),
+                deadline=deadline,
+                status=status,
+            )
+        )
+    return rows
+
+
+def _deadline_of(review: Review, rule: str | None) -> Deadline | None:
+    return next((d for d in review.deadlines.all() if rule and d.rule == rule), None)
+
+
+def task_title(task: Task) -> str:
+    kind = TASK_KINDS.get(task.flow_task.name) if task.flow_task else None
+    return task.data.get("title") or (kind.title if kind else str(task.flow_task))
+
+
+def _group(task: Task, review: Review, review_agencies: dict[int, ReviewAgency]) -> str:
+    """The agency a task's work is for; the partnership's own roles' tasks come under the
+    partnership, the chair's under "Independent chair"."""
+    review_agency = review_agencies.get(task.data.get("review_agency"))
+    if review_agency is not None:
+        return review_agency.agency.name
+    if task.data.get("role") in CHAIR_ROLES:
+        return CHAIR_GROUP
+    return review.partnership.name
+
+
+def _grouped(rows: list[TaskRow]) -> list[TaskGroup]:
+    """Groups with the most overdue tasks first, so the agency holding reviews up leads;
+    within a group, the task due first leads."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[row.group].append(row)
+    ordered = [
+        TaskGroup(name, sorted(group, key=lambda row: (row.due_on, row.review.reference)))
+        for name, group in groups.items()
+    ]
+    return sorted(ordered, key=lambda group: (-group.overdue, -len(group.rows), group.name))
+
+
+def _counts(rows: list[ReviewRow], today: date) -> Counts:
+    overdue = sum(
+        deadline.status(today) == DeadlineStatus.OVERDUE
+        for row in rows
+        for deadline in row.review.deadlines.all()
+    )
+    return Counts(
+        live=len(rows),
+        overdue_deadlines=overdue,
+        paused=sum(row.review.is_paused for row in rows),
+        past_six_months=sum(_past_six_months(row.review, today) for row in rows),
+    )
+
+
+def _past_six_months(review: Review, today: date) -> bool:
+    """Six months have passed since the decision to hold the review and it is not completed
+    (signed off locally)."""
+    decided = review.commissioned_on
+    if decided is None or review.signed_off_on is not None:
+        return False
+    return timescales.add_months(decided, COMPLETION_MONTHS) < today
+
+
+def chaseable_task(user, partnerships, task_id: int) -> tuple[Task, Review] | None:
+    """An open task of a live review of the ``partnerships`` that ``user`` manages, and its
+    review; None otherwise."""
+    task = (
+        Task.objects.filter(
+            pk=task_id, process__flow_class=ReviewFlow, flow_task_type="HUMAN", status__in=OPEN
+        )
+        .select_related("process", "owner")
+        .first()
+    )
+    if task is None:
+        return None
+    review = live_reviews(user, partnerships).filter(pk=task.process.artifact_object_id).first()
+    return (task, review) if review is not None else None
+
+
+def task_chase(*, task: Task, review: Review, by) -> list:
+    """Email the people ``task`` waits for, asking them to finish it, from ``by``. Returns the
+    emails queued (none when nobody holds the task yet); they go once the transaction commits."""
+    with transaction.atomic():
+        return email_queue("task_chased", task=task, review=review, by=by)

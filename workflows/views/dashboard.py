@@ -1,0 +1,103 @@
+"""``/dashboard/``: the managers' view of every live review, its exports, and chasing a task."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from workflows.monitoring import exports
+from workflows.monitoring.dashboard import (
+    Dashboard,
+    chaseable_task,
+    dashboard_for,
+    managed_partnerships,
+    task_chase,
+    task_title,
+)
+
+
+def managers_only(view):
+    """Coordinators and CSP chairs only; the view gets the partnerships they manage. Anyone else
+    is told why, rather than shown the generic 403 page: they may simply hold another role."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        partnerships = managed_partnerships(request.user)
+        if not partnerships:
+            return render(request, "dashboard/not_a_manager.html", status=403)
+        return view(request, partnerships, *args, **kwargs)
+
+    return wrapped
+
+
+def _dashboard(request, partnerships) -> Dashboard:
+    return dashboard_for(request.user, partnerships, request.GET, today=timezone.localdate())
+
+
+@require_safe
+@managers_only
+def dashboard(request, partnerships):
+    """Every live review of the partnerships I manage, filtered and sorted by the query string."""
+    if "" in request.GET.values():
+        # The filter form sends its unchosen selects too: keep the address short to bookmark.
+        chosen = urlencode({name: value for name, value in request.GET.items() if value})
+        return redirect(f"{request.path}?{chosen}" if chosen else request.path)
+    board = _dashboard(request, partnerships)
+    query = board.filters.query_string()
+    return render(request, "dashboard/index.html", {"dashboard": board, "query": query})
+
+
+@require_safe
+@managers_only
+def dashboard_csv(request, partnerships):
+    board = _dashboard(request, partnerships)
+    return _attachment(exports.dashboard_csv(board), exports.CSV_TYPE, board, "csv")
+
+
+@require_safe
+@managers_only
+def dashboard_xlsx(request, partnerships):
+    board = _dashboard(request, partnerships)
+    return _attachment(exports.dashboard_xlsx(board), exports.XLSX_TYPE, board, "xlsx")
+
+
+def _attachment(content: bytes, content_type: str, board: Dashboard, extension: str):
+    response = HttpResponse(content, content_type=content_type)
+    name = exports.file_name(board, extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@managers_only
+def task_chase_view(request, partnerships, task_id: int):
+    """Email the people an open task waits for, then go back to the dashboard as it was."""
+    found = chaseable_task(request.user, partnerships, task_id)
+    if found is None:
+        raise Http404("No open task found")
+    task, review = found
+    emails = task_chase(task=task, review=review, by=request.user)
+    title = task_title(task)
+    if emails:
+        names = ", ".join(email.recipient.full_name or email.to_address for email in emails)
+        messages.success(request, f"Email sent to {names} about ‘{title}’ on {review.reference}.")
+    else:
+        messages.error(
+            request,
+            f"Nobody holds the task ‘{title}’ on {review.reference} yet, so no email was sent. "
+            "Add the people for this role to the review first.",
+        )
+    return redirect(_back(request.POST.get("query", "")))
+
+
+def _back(query: str) -> str:
+    """The dashboard with the filters it was posted from: a query string, never another URL."""
+    clean = QueryDict(query).urlencode()
+    url = reverse("dashboard:index")
+    return f"{url}?{clean}" if clean else url
