@@ -25,7 +25,7 @@ from viewflow.workflow.models import Task
 from notifications.models import CalendarFeed, CalendarFeedKind
 from workflows.flows import WORK_FLOWS
 from workflows.models import Deadline, Membership, Partnership, Role
-from workflows.selectors import PARTNERSHIP_WIDE_ROLES, reviews_visible_to
+from workflows.selectors import partnerships_managed_by, reviews_visible_to
 from workflows.services.tasks import OPEN
 from workflows.task_selectors import open_task_rows
 
@@ -39,15 +39,6 @@ REMINDER_BEFORE = timedelta(hours=15)
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def partnerships_managed_by(user):
-    """The partnerships whose every deadline ``user`` answers for: as coordinator or CSP chair."""
-    return Partnership.objects.filter(
-        memberships__user=user,
-        memberships__role__in=PARTNERSHIP_WIDE_ROLES,
-        memberships__agency__isnull=True,
-    ).distinct()
 
 
 def calendar_feed_create(*, owner, kind: str, partnership: Partnership | None = None) -> str:

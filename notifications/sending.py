@@ -54,7 +54,7 @@ def email_send(email_id: int) -> bool:
     try:
         message.send()
     except Exception as error:  # any provider or network error: record it, retry or give up
-        return _failed(email, error)
+        raise _failed(email, error) from None
     status = getattr(message, "anymail_status", None)
     provider_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
     Email.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(
@@ -87,7 +87,8 @@ def _domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "dhr.example"
 
 
-def _failed(email: Email, error: Exception) -> bool:
+def _failed(email: Email, error: Exception) -> SendFailed:
+    """Record a failed attempt: back to ``ready`` with a back-off, or ``failed`` after the last."""
     # The error's class only: a provider's message may quote the address or the content.
     detail = type(error).__name__
     retry_in = BACKOFF_SECONDS[email.attempts - 1] if email.attempts < MAX_ATTEMPTS else None
@@ -106,7 +107,7 @@ def _failed(email: Email, error: Exception) -> bool:
         detail,
         f"; retrying in {retry_in} s" if retry_in else "; giving up",
     )
-    raise SendFailed(email.pk, retry_in)
+    return SendFailed(email.pk, retry_in)
 
 
 def emails_requeue_stuck(*, now=None) -> list[int]:
@@ -133,4 +134,5 @@ def emails_requeue_stuck(*, now=None) -> list[int]:
         Q(queued_at__isnull=True) | Q(queued_at__lt=stuck_before)
     )
     due_ids = list(due.order_by("send_after", "pk").values_list("pk", flat=True)[:5000])
-    return stuck_ids + [pk for pk in due_ids if pk not in set(stuck_ids)]
+    put_back = set(stuck_ids)
+    return stuck_ids + [pk for pk in due_ids if pk not in put_back]

@@ -17,12 +17,13 @@ def service(request) -> dict:
 def _navigation(user) -> dict:
     from django.db.models import Exists, OuterRef
 
-    from workflows.models import Membership, RegionalAccess, Role, User
+    from workflows.models import Membership, RegionalAccess, User
+    from workflows.selectors import PARTNERSHIP_WIDE_ROLES
 
     if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
         return {"dashboard": False, "statistics": False}
     managing = Membership.objects.filter(
-        user=OuterRef("pk"), role__in=[Role.COORDINATOR, Role.CSP_CHAIR], agency__isnull=True
+        user=OuterRef("pk"), role__in=PARTNERSHIP_WIDE_ROLES, agency__isnull=True
     )
     regional = RegionalAccess.objects.filter(user=OuterRef("pk"))
     flags = (

@@ -51,6 +51,16 @@ def review_for(user, reference: str) -> Review:
     return review
 
 
+def partnerships_managed_by(user) -> QuerySet[Partnership]:
+    """The partnerships ``user`` manages as coordinator or CSP chair: the dashboard's, the
+    statistics' and the partnership calendar feeds' people."""
+    return Partnership.objects.filter(
+        memberships__user=user,
+        memberships__role__in=PARTNERSHIP_WIDE_ROLES,
+        memberships__agency__isnull=True,
+    ).distinct()
+
+
 def partnerships_coordinated_by(user):
     """The partnerships in which ``user`` may start a review."""
     return Partnership.objects.filter(

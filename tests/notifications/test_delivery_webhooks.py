@@ -5,8 +5,6 @@ import base64
 import json
 
 import pytest
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 
 from notifications.models import Email, EmailStatus
 
@@ -128,20 +126,9 @@ def test_delivery_after_a_bounce_does_not_undo_it(client, db):
     assert email.delivery_status == "bounced"
 
 
-def delivery_failed_templates_missing() -> bool:
-    for name in ("delivery_failed_subject.txt", "delivery_failed.txt", "delivery_failed.html"):
-        try:
-            get_template(f"emails/{name}")
-        except TemplateDoesNotExist:
-            return True
-    return False
-
-
 def test_bounce_of_an_email_about_a_review_alerts_its_coordinators_once(
     client, review, coordinator
 ):
-    if delivery_failed_templates_missing():
-        pytest.skip("templates/emails/delivery_failed* are not written yet")
     email = sent_email(review=review)
 
     first = post_event(client, hard_bounce())

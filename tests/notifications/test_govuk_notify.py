@@ -18,8 +18,6 @@ from anymail.exceptions import (
 )
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 
 from notifications.models import Email, EmailStatus
@@ -490,20 +488,9 @@ def test_callback_that_is_not_a_notification_is_refused(client, db, callback_tok
     assert response.status_code == 400
 
 
-def delivery_failed_templates_missing() -> bool:
-    for name in ("delivery_failed_subject.txt", "delivery_failed.txt", "delivery_failed.html"):
-        try:
-            get_template(f"emails/{name}")
-        except TemplateDoesNotExist:
-            return True
-    return False
-
-
 def test_permanent_failure_alerts_the_coordinators_once(
     client, callback_token, review, coordinator
 ):
-    if delivery_failed_templates_missing():
-        pytest.skip("templates/emails/delivery_failed* are not written yet")
     email = sent_email(review=review)
     body = notify_callback(email.provider_message_id, "permanent-failure", str(email.pk))
 

@@ -349,13 +349,8 @@ def managed_partnerships(user) -> dict[int, str]:
     """The partnerships ``user`` manages as coordinator or CSP chair: id to name, by name."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    memberships = Membership.objects.filter(
-        user=user, role__in=selectors.PARTNERSHIP_WIDE_ROLES, agency__isnull=True
-    )
-    rows = memberships.order_by("partnership__name").values_list(
-        "partnership_id", "partnership__name"
-    )
-    return dict(rows)
+    managed = selectors.partnerships_managed_by(user).order_by("name")
+    return dict(managed.values_list("pk", "name"))
 
 
 def live_reviews(user, partnership_ids: Iterable[int]) -> QuerySet[Review]:

@@ -68,13 +68,6 @@ def regions_visible_to(user) -> QuerySet[Region]:
     return Region.objects.filter(pk__in=[access.region_id for access in regional_access(user)])
 
 
-def partnerships_managed_by(user) -> QuerySet[Partnership]:
-    """The partnerships where ``user`` is a coordinator or CSP chair: they see every figure."""
-    return Partnership.objects.filter(
-        memberships__user=user, memberships__role__in=STATISTICS_ROLES
-    ).distinct()
-
-
 def sees_in_full(user, partnership: Partnership) -> bool:
     """A coordinator or CSP chair of the partnership: figures without small-number suppression."""
     return bool(permissions.roles_in(user, partnership.pk) & set(STATISTICS_ROLES))

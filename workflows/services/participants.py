@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from notifications.events import absolute
 from notifications.outbox import email_queue
 from project.forms import lower_first
 from workflows import permissions
@@ -138,7 +139,7 @@ def email_context(participant: Participant) -> dict:
         "needs_password": needs_password,
         "link": invitation_url(user) if needs_password else review_url(review),
         "link_lifetime": lifetime_in_words(settings.PASSWORD_RESET_TIMEOUT),
-        "sign_in_url": _absolute(reverse("login")),
+        "sign_in_url": absolute(reverse("login")),
     }
 
 
@@ -152,15 +153,11 @@ def password_link(user, url_name: str) -> str:
     and after ``settings.PASSWORD_RESET_TIMEOUT``."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return _absolute(reverse(url_name, kwargs={"uidb64": uidb64, "token": token}))
+    return absolute(reverse(url_name, kwargs={"uidb64": uidb64, "token": token}))
 
 
 def review_url(review: Review) -> str:
-    return _absolute(reverse("reviews:detail", kwargs={"reference": review.reference}))
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute(reverse("reviews:detail", kwargs={"reference": review.reference}))
 
 
 def lifetime_in_words(seconds: int) -> str:

@@ -7,6 +7,7 @@ a fixed number of queries and draws them as server-side SVG charts, each followe
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from workflows import selectors
 from workflows.models import Partnership, Region
 from workflows.monitoring import statistics
 
@@ -22,7 +23,7 @@ def statistics_index(request):
     """What this person may see: their partnerships, their regions, the nation."""
     user = request.user
     context = {
-        "partnerships": list(statistics.partnerships_managed_by(user)),
+        "partnerships": list(selectors.partnerships_managed_by(user)),
         "regions": list(statistics.regions_visible_to(user)),
         "national": statistics.has_national_access(user),
     }
