@@ -1,3 +1,4 @@
+from workflows.models.action_plan import Recommendation, RecommendationStatus
 from workflows.models.comments import PanelComment
 from workflows.models.cover import Cover, TaskAction, TaskEvent
 from workflows.models.deadlines import Deadline, DeadlineStatus
@@ -17,10 +18,30 @@ from workflows.models.people import (
     Role,
     User,
 )
+from workflows.models.publication import (
+    CriminalProceedings,
+    DevelopmentArea,
+    NameCheckResult,
+    PageFeedback,
+    Publication,
+    PublishedDocument,
+    QaSubmission,
+    RestrictedName,
+)
 from workflows.models.regions import Region, RegionalAccess
 from workflows.models.reviews import Pause, Review, ReviewAgency, ReviewHistory
 
 __all__ = [
+    "CriminalProceedings",
+    "DevelopmentArea",
+    "NameCheckResult",
+    "PageFeedback",
+    "Publication",
+    "PublishedDocument",
+    "QaSubmission",
+    "Recommendation",
+    "RecommendationStatus",
+    "RestrictedName",
     "PanelComment",
     "Agency",
     "BankHolidayChange",
