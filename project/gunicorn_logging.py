@@ -9,7 +9,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-SECRET_PATH = re.compile(r"(/calendar/feed/|/invitation/|/password-reset/(?!sent/))[^\s\"?]+")
+SECRET_PATH = re.compile(
+    r"(/calendar/feed/|/home-office/packs/|/invitation/|/password-reset/(?!sent/))[^\s\"?]+"
+)
 
 
 def redact(text):

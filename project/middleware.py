@@ -12,6 +12,8 @@ PUBLIC_PREFIXES = (
     "/anymail/",
     "/webhooks/",
     "/calendar/feed/",  # calendar feeds for Outlook: the secret address is the key
+    "/published/",  # the public pages of published reviews
+    "/home-office/packs/",  # the Home Office's link to a submission pack: the token is the key
     "/favicon.ico",
 )
 PUBLIC_PATHS = {"/"}

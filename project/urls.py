@@ -31,6 +31,7 @@ urlpatterns = [
     path("dashboard/", include("workflows.dashboard_urls")),
     path("statistics/", include("workflows.statistics_urls")),
     path("calendar/", include("notifications.calendar_urls")),
+    path("published/", include("workflows.public.urls")),
     path("account/emails/", email_preferences, name="email_preferences"),
     path("partnerships/<slug:slug>/reminders/", reminder_ladder, name="reminder_ladder"),
     # Delivery reports from the email provider: anymail's webhooks (HTTP basic auth with

@@ -125,6 +125,10 @@ class StepForm(forms.Form):
         """Extra keyword arguments for the transition."""
         return {}
 
+    def effects(self) -> dict:
+        """Answers for the step's effect (see ``workflows.services.step_effects``)."""
+        return {}
+
 
 class DecisionForm(StepForm):
     commissioned = forms.TypedChoiceField(

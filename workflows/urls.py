@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from notifications.views import review_emails
 from workflows.views.agencies import review_agency_add_view
@@ -56,4 +56,7 @@ urlpatterns = [
         name="document_share",
     ),
     path("<slug:reference>/documents/access-log/", document_access_log, name="document_access_log"),
+    path("<slug:reference>/home-office/", include("workflows.qa.urls")),
+    path("<slug:reference>/publication/", include("workflows.publication.urls")),
+    path("<slug:reference>/action-plan/", include("workflows.action_plan.urls")),
 ]

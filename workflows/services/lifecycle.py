@@ -13,6 +13,7 @@ from workflows.services.deadlines import deadlines_recompute
 from workflows.services.errors import ReviewChanged, TransitionRefused
 from workflows.services.panel import panel_comments_follow_stage
 from workflows.services.reassignment import tasks_follow_chair
+from workflows.services.step_effects import step_effects
 from workflows.services.tasks import covered_people, tasks_follow_stage
 from workflows.stages import Stage
 
@@ -72,12 +73,15 @@ def review_transition(
     on: date,
     expected_stage: str | None = None,
     reason: str = "",
+    effects: dict | None = None,
     **details,
 ) -> Review:
     """Take one named lifecycle step, atomically, as ``by``.
 
     ``expected_stage`` is the stage the user saw: if someone else moved the review meanwhile,
-    the step is refused with ``ReviewChanged`` and nothing changes. Returns the saved review.
+    the step is refused with ``ReviewChanged`` and nothing changes. ``details`` go to the
+    transition; ``effects`` are the answers its step effect needs (a submission pack, the areas
+    for final development; see ``workflows.services.step_effects``). Returns the saved review.
     """
     try:
         with transaction.atomic():
@@ -91,6 +95,9 @@ def review_transition(
             locked.save()
             _record_pause(locked, action, by, on, reason, details, from_stage)
             _write_history(locked, action, by, on, reason, from_stage)
+            step_effects(
+                review=locked, action=action, by=by, on=on, reason=reason, **(effects or {})
+            )
             deadlines_recompute(review=locked)
             tasks_follow_stage(review=locked, from_stage=from_stage, by=by)
             if action == "appoint_independent_chair":

@@ -7,8 +7,11 @@ from django.utils import timezone
 
 from notifications.selectors import email_counts, undelivered_emails
 from workflows import permissions, selectors
+from workflows.action_plan.summary import summary as action_plan_summary
 from workflows.forms import StartReviewForm
 from workflows.presenters import deadline_status, next_deadline, review_page_context
+from workflows.publication.summary import summary as publication_summary
+from workflows.qa.summary import summary as qa_summary
 from workflows.services.lifecycle import TransitionRefused
 from workflows.services.reviews import review_start
 
@@ -57,6 +60,8 @@ def review_detail(request, reference: str):
     review = selectors.review_for(request.user, reference)
     context = review_page_context(review, request.user)
     context["show_real_names"] = permissions.can_see_real_names(review, request.user)
+    for summary in (qa_summary, publication_summary, action_plan_summary):
+        context.update(summary(review, request.user))
     if permissions.is_coordinator(review, request.user):
         # The coordinator sees how the review's emails went, and any that did not arrive.
         context["email_counts"] = email_counts(review)

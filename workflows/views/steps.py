@@ -45,6 +45,7 @@ def review_step(request, reference: str, slug: str):
                 on=form.cleaned_data["on"],
                 expected_stage=form.cleaned_data["stage"],
                 reason=form.cleaned_data.get("reason", ""),
+                effects=form.effects(),
                 **form.details(),
             )
         except ReviewChanged as changed:

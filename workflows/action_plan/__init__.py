@@ -1,0 +1,1 @@
+"""The action plan: recommendations followed, chased and signed off until every one is done."""

@@ -1,0 +1,3 @@
+"""Pages of one review under /reviews/<reference>/ (included by workflows.urls)."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""The public pages of published reviews, open without sign-in."""

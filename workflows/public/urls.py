@@ -1,0 +1,4 @@
+"""The public pages under /published/ (no sign-in)."""
+
+app_name = "public"
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""The publication gate: restricted names, the name check, proceedings, the family, publishing."""

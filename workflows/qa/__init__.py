@@ -1,0 +1,1 @@
+"""Home Office quality assurance: the submission pack, the outcome, the areas for development."""
