@@ -14,6 +14,7 @@ from django.utils import timezone
 from workflows import holders
 from workflows.flows import TASK_KINDS
 from workflows.models import Review
+from workflows.qa.selectors import latest_submission, pack_link_expires_at
 from workflows.stages import PauseReason, QaOutcome, ReviewType
 
 WITHHELD = "[name withheld]"
@@ -154,13 +155,25 @@ def terms_of_reference_agreed(*, review: Review) -> list[Message]:
 
 
 def home_office_submission(*, review: Review) -> list[Message]:
+    """The Home Office gets a link to the submission pack, never the documents themselves."""
     context = {
         **review_context(review),
         "submitted_on": day(review.submitted_to_home_office_on),
         "submission_number": review.home_office_submissions,
         "contact": contact_for(review),
+        **pack_link_context(review),
     }
     return to_address("home_office_submission", settings.HOME_OFFICE_EMAIL, context)
+
+
+def pack_link_context(review: Review) -> dict:
+    """The link to the latest submission's pack and the day it stops working."""
+    submission = latest_submission(review)
+    if submission is None:
+        return {"pack_link": "", "pack_link_expires_on": ""}
+    path = reverse("qa_pack_link", kwargs={"token": submission.token})
+    expires_on = timezone.localtime(pack_link_expires_at(submission)).date()
+    return {"pack_link": absolute(path), "pack_link_expires_on": day(expires_on)}
 
 
 def qa_outcome(*, review: Review) -> list[Message]:

@@ -184,6 +184,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 # The largest document a person may upload (reports with appendices run to tens of megabytes).
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
+# Days the Home Office's link to a submission pack keeps working.
+QA_PACK_LINK_DAYS = env_int("QA_PACK_LINK_DAYS", 90)
+# Answers to "Was this page helpful?" one address may send in an hour, across the public pages.
+PAGE_FEEDBACK_PER_HOUR = env_int("PAGE_FEEDBACK_PER_HOUR", 5)
+# Months a published review's page must stay up before a coordinator may archive it.
+PUBLISHED_PAGES_KEEP_MONTHS = env_int("PUBLISHED_PAGES_KEEP_MONTHS", 12)
 # Invitation and password links are single use and expire after this many seconds (3 days).
 PASSWORD_RESET_TIMEOUT = env_int("INVITATION_LINK_SECONDS", 3 * 24 * 60 * 60)
 

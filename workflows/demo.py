@@ -24,6 +24,8 @@ from workflows.models import (
     User,
 )
 from workflows.models.documents import DocumentKind
+from workflows.publication.samples import publication_ready
+from workflows.qa.samples import qa_letter_upload, submission_documents_upload
 from workflows.services.agency_reports import agency_task_complete
 from workflows.services.documents import document_upload
 from workflows.services.lifecycle import review_transition
@@ -85,6 +87,12 @@ DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+# The "areas for final development" of an invented "approved subject to changes" letter.
+DEMO_AREAS = [
+    "Explain how the GP practice followed up the referral to the domestic abuse service.",
+    "Add the housing team's contacts to the combined chronology.",
+]
 
 SETUP = [("appoint_independent_chair", "chair"), ("complete_setup", None)]
 TO_DRAFTING = [*SETUP, ("agree_terms_of_reference", None), ("complete_agency_reports", None)]
@@ -243,7 +251,7 @@ def _second_review(partnership, people, victim, pseudonym, age, steps, decision,
         notified_on=notified_on,
         referred_by="Sampleton Police",
         victim_real_name=victim,
-        perpetrator_real_name="Unnamed Invented-Suspect",
+        perpetrator_real_name="Ulric Fictionson",
         review_type=review_type,
     )
     plan = _with_decision(steps, decision)
@@ -254,7 +262,12 @@ def _second_review(partnership, people, victim, pseudonym, age, steps, decision,
             details.update(chair=people["sampleton.chair@demo.example"], victim_pseudonym=pseudonym)
         if action == "pause":
             details.update(pause_reason=PauseReason(extra), reason="Awaiting the outcome.")
-        review = review_transition(review=review, action=action, by=coordinator, on=on, **details)
+        if action == "publish":
+            publication_ready(review=review, by=coordinator, on=on, complete_areas=True)
+        effects = _home_office_ready(review, action, coordinator)
+        review = review_transition(
+            review=review, action=action, by=coordinator, on=on, effects=effects, **details
+        )
     return review
 
 
@@ -280,7 +293,7 @@ def _demo_review(partnership, agencies, people, victim, pseudonym, age, steps, d
         notified_on=notified_on,
         referred_by="Demoshire Police",
         victim_real_name=victim,
-        perpetrator_real_name="Unnamed Invented-Suspect",
+        perpetrator_real_name="Ulric Fictionson",
         agencies=[agencies[POLICE], agencies[HEALTH]],
     )
     if decision == "yes":
@@ -292,7 +305,12 @@ def _demo_review(partnership, agencies, people, victim, pseudonym, age, steps, d
         if action == "complete_agency_reports":
             _agency_reports(review, agencies, people, on)
         details = _details(action, extra, pseudonym, people)
-        review = review_transition(review=review, action=action, by=coordinator, on=on, **details)
+        if action == "publish":
+            publication_ready(review=review, by=coordinator, on=on, complete_areas=True)
+        effects = _home_office_ready(review, action, coordinator)
+        review = review_transition(
+            review=review, action=action, by=coordinator, on=on, effects=effects, **details
+        )
     return review
 
 
@@ -352,6 +370,18 @@ def _add_participants(review, agencies, people) -> None:
             agency=agency,
             defaults={"added_by": coordinator, "added_on": review.notified_on},
         )
+
+
+def _home_office_ready(review, action, by) -> dict:
+    """Upload what the Home Office steps ask for (the documents before sign-off, the panel's
+    letter before its outcome); return the step's effects."""
+    if action == "complete_draft" and not review.documents.filter(kind="overview_report").exists():
+        submission_documents_upload(review=review, by=by)
+    if action.startswith("record_qa_"):
+        qa_letter_upload(review=review, by=by)
+    if action == "record_qa_approved_subject_to_changes":
+        return {"areas": DEMO_AREAS}
+    return {}
 
 
 def _with_decision(steps, decision):

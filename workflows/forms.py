@@ -161,7 +161,15 @@ class QaOutcomeForm(StepForm):
         choices=QaOutcome.choices,
         widget=forms.RadioSelect,
     )
-    field_order = ["outcome", "on", "reason"]
+    areas = forms.CharField(
+        label="Areas for final development",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Only when approved subject to changes: copy each area from the letter onto "
+        "a line of its own. Each becomes a checklist item to tick off before publication.",
+    )
+    field_order = ["outcome", "areas", "on", "reason"]
     TRANSITIONS = {
         QaOutcome.APPROVED: "record_qa_approved",
         QaOutcome.APPROVED_SUBJECT_TO_CHANGES: "record_qa_approved_subject_to_changes",
@@ -170,6 +178,24 @@ class QaOutcomeForm(StepForm):
 
     def transition(self) -> str:
         return self.TRANSITIONS[self.cleaned_data["outcome"]]
+
+    def clean(self):
+        data = super().clean()
+        lines = [line.strip() for line in data.get("areas", "").splitlines() if line.strip()]
+        data["areas"] = lines
+        if data.get("outcome") == QaOutcome.APPROVED_SUBJECT_TO_CHANGES and not lines:
+            self.add_error(
+                "areas",
+                "Enter the areas for final development from the Home Office's letter, "
+                "one on each line",
+            )
+        return data
+
+    def effects(self) -> dict:
+        # Ignored for the other outcomes: only "approved subject to changes" has areas.
+        if self.cleaned_data["outcome"] == QaOutcome.APPROVED_SUBJECT_TO_CHANGES:
+            return {"areas": self.cleaned_data["areas"]}
+        return {}
 
 
 class AppointChairForm(StepForm):

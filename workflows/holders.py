@@ -91,10 +91,25 @@ def deadline_holders(deadline: Deadline) -> list[User]:
     """The people a deadline waits for: the holders of its open tasks, or, where no task is
     open against it, the coordinators who keep the timetable."""
     review = deadline.review
+    if deadline.rule.startswith("recommendation-"):
+        return recommendation_holders(deadline)
     people = _unique(
         person for task in deadline_tasks(deadline) for person in task_holders(task, review)
     )
     return people or coordinators(review)
+
+
+def recommendation_holders(deadline: Deadline) -> list[User]:
+    """A recommendation's deadline waits for its owner; the coordinators when it has none."""
+    number = deadline.rule.removeprefix("recommendation-")
+    owner = (
+        User.objects.filter(
+            recommendations__review_id=deadline.review_id, recommendations__number=number
+        )
+        if number.isdigit()
+        else User.objects.none()
+    )
+    return _unique(owner) or coordinators(deadline.review)
 
 
 def _unique(users) -> list[User]:

@@ -56,9 +56,80 @@ def is_signed_off(review) -> bool:
     return review.signed_off_on is not None
 
 
+@guard(
+    "Upload the overview report, executive summary and action plan before sign-off, then submit."
+)
+def has_signed_off_documents(review) -> bool:
+    # Imported here: the models import this module. One query.
+    from workflows.qa.selectors import has_signed_off_documents as uploaded
+
+    return uploaded(review)
+
+
+@guard("Upload the Home Office's feedback letter first.")
+def has_feedback_letter(review) -> bool:
+    # A letter uploaded after the latest submission, so an earlier round's letter never counts.
+    from workflows.qa.selectors import has_feedback_letter as uploaded
+
+    return uploaded(review)
+
+
 @guard("The Home Office must approve the report first.")
 def has_home_office_approval(review) -> bool:
     return review.qa_outcome in (QaOutcome.APPROVED, QaOutcome.APPROVED_SUBJECT_TO_CHANGES)
+
+
+# The publication gate (workflows.publication.gate), imported when called: the gate reads
+# models that are built on this module.
+def _gate_passes(check_name: str, review) -> bool:
+    from workflows.publication import gate
+
+    return getattr(gate, check_name)(review).passed
+
+
+@guard("Every area for final development must be done first: see Prepare publication.")
+def has_development_areas_done(review) -> bool:
+    return _gate_passes("development_areas_check", review)
+
+
+@guard(
+    "Criminal proceedings must have concluded, or a reason to publish before they conclude be "
+    "recorded: see Prepare publication."
+)
+def has_proceedings_cleared(review) -> bool:
+    return _gate_passes("proceedings_check", review)
+
+
+@guard("The family must be told of the publication date first: see Prepare publication.")
+def has_family_told(review) -> bool:
+    return _gate_passes("family_check", review)
+
+
+@guard("Upload the overview report and the executive summary to publish first.")
+def has_documents_to_publish(review) -> bool:
+    return _gate_passes("documents_check", review)
+
+
+@guard("The name check found real names in the documents to publish: see Prepare publication.")
+def has_no_real_names(review) -> bool:
+    return _gate_passes("name_check", review)
+
+
+PUBLICATION_GATE = [
+    has_home_office_approval,
+    has_development_areas_done,
+    has_proceedings_cleared,
+    has_family_told,
+    has_documents_to_publish,
+    has_no_real_names,
+]
+
+
+@guard("Every recommendation must be signed off before the review is closed.")
+def has_all_recommendations_signed_off(review) -> bool:
+    # One query. A review without recommendations (or never commissioned) may close. The
+    # literal is RecommendationStatus.SIGNED_OFF: its module imports this one.
+    return not review.recommendations.exclude(status="signed_off").exists()
 
 
 SETUP_ONWARDS = [Stage.SETUP, Stage.TERMS_OF_REFERENCE, Stage.AGENCY_REPORTS, Stage.DRAFTING]
@@ -231,7 +302,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.LOCAL_SIGN_OFF,
         target=Stage.HOME_OFFICE_QA,
-        conditions=[has_final_documents, is_signed_off],
+        conditions=[has_final_documents, is_signed_off, has_signed_off_documents],
         permission=permissions.can_run,
     )
     def submit_to_home_office(self, *, by, on: date, reason: str = "") -> None:
@@ -246,6 +317,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.HOME_OFFICE_QA,
         target=Stage.PUBLICATION,
+        conditions=[has_feedback_letter],
         permission=permissions.can_run,
     )
     def record_qa_approved(self, *, by, on: date, reason: str = "") -> None:
@@ -256,6 +328,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.HOME_OFFICE_QA,
         target=Stage.PUBLICATION,
+        conditions=[has_feedback_letter],
         permission=permissions.can_run,
     )
     def record_qa_approved_subject_to_changes(self, *, by, on: date, reason: str = "") -> None:
@@ -266,6 +339,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.HOME_OFFICE_QA,
         target=Stage.DRAFTING,
+        conditions=[has_feedback_letter],
         permission=permissions.can_run,
     )
     def record_qa_resubmit(self, *, by, on: date, reason: str = "") -> None:
@@ -283,7 +357,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=Stage.PUBLICATION,
         target=Stage.ACTION_PLAN,
-        conditions=[has_home_office_approval],
+        conditions=PUBLICATION_GATE,
         permission=permissions.can_run,
     )
     def publish(self, *, by, on: date, reason: str = "") -> None:
@@ -294,6 +368,7 @@ class ReviewLifecycle(models.Model):
         stage,
         source=[Stage.ACTION_PLAN, Stage.NOT_COMMISSIONED],
         target=Stage.CLOSED,
+        conditions=[has_all_recommendations_signed_off],
         permission=permissions.can_decide,
     )
     def close(self, *, by, on: date, reason: str = "") -> None:

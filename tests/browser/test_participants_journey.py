@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 
 from workflows.demo import load_demo
-from workflows.models import Review
+from workflows.models import Review, User
+from workflows.qa.samples import submission_documents_upload
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery-staple"
@@ -188,6 +189,10 @@ def test_demo_people_do_their_own_tasks_up_to_home_office_submission(
 
     chair.open_task("Collect every agency's report", ref)
     chair.submit("Continue")
+    # The documents the Home Office's pack is built from (tests/workflows/test_qa.py).
+    submission_documents_upload(
+        review=review, by=User.objects.get(email="coordinator@demo.example")
+    )
     chair.open_task("Draft the overview report, executive summary and action plan", ref)
     # The step's own checkboxes (the page also offers an upload form for these documents).
     for document in ("overview_report", "executive_summary", "action_plan"):
@@ -200,6 +205,7 @@ def test_demo_people_do_their_own_tasks_up_to_home_office_submission(
 
     review.refresh_from_db()
     assert review.stage == "home_office_qa"
+    assert review.qa_submissions.get().number == 1
     assert review.history.filter(action="agency_acceptance").count() == 2
     assert review.review_agencies.filter(involvement="not_involved").count() == 2
     page.goto(f"{live_server.url}/reviews/{ref}/")

@@ -24,6 +24,8 @@ from notifications.outbox import email_queue, email_render
 from tests.factories import UserFactory
 from workflows import holders
 from workflows.models import Participant, ParticipantRole, Review
+from workflows.publication.samples import publication_ready
+from workflows.qa.samples import qa_letter_upload, submission_documents_upload
 from workflows.services.agency_reports import agency_task_complete
 from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
@@ -160,6 +162,8 @@ def scoping_answer(review, agency, by, on: date) -> None:
 @pytest.fixture
 def journey(
     strict_templates,
+    settings,
+    tmp_path,
     partnership,
     police,
     health,
@@ -170,6 +174,7 @@ def journey(
     health_author,
 ):
     """Two reviews taken through their lives, every builder called at the point it fires."""
+    settings.MEDIA_ROOT = tmp_path
     sent = Journey()
     police_manager = UserFactory(email="police.manager@test.example", full_name="Pat Manager")
     newcomer = UserFactory(email="nia.newcomer@test.example", full_name="Nia Newcomer")
@@ -258,10 +263,12 @@ def journey(
     sent.tasks(review)
     completion_due = review.deadlines.get(rule="completion").due_on
     sent.ladder(review, "completion", CHAIR_ESCALATE, completion_due + timedelta(days=9))
+    submission_documents_upload(review=review, by=coordinator)  # the Home Office's pack
     review = move(review, "complete_draft", independent_chair, date(2027, 4, 1))
     review = move(review, "sign_off", csp_chair, date(2027, 4, 5))
     review = move(review, "submit_to_home_office", coordinator, date(2027, 4, 6))
     sent.step(review, "submit_to_home_office")
+    qa_letter_upload(review=review, by=coordinator)
     review = move(review, "record_qa_resubmit", coordinator, date(2027, 4, 20))
     sent.step(review, "record_qa_resubmit")
     sent.tasks(review)  # the draft, back with its author
@@ -269,6 +276,7 @@ def journey(
     review = move(review, "sign_off", csp_chair, date(2027, 4, 28))
     review = move(review, "submit_to_home_office", coordinator, date(2027, 4, 29))
     sent.step(review, "submit_to_home_office")
+    qa_letter_upload(review=review, by=coordinator)
     review = move(review, "record_qa_approved", coordinator, date(2027, 5, 10))
     sent.step(review, "record_qa_approved")
     # The other approval, built from the same review as it would read had the panel said so.
@@ -277,6 +285,7 @@ def journey(
     sent.step(changes, "record_qa_approved_subject_to_changes")
 
     # Publication, the Commissioner's copy, and a bounced email for the coordinators.
+    publication_ready(review=review, by=coordinator, on=date(2027, 5, 18))  # the gate
     review = move(review, "publish", coordinator, date(2027, 5, 20))
     sent.step(review, "publish")
     bounced = Email.objects.filter(review=review, kind="task_assigned").first()
@@ -376,6 +385,9 @@ def test_the_home_office_gets_a_secure_link_not_attachments(journey):
         if email.kind == "home_office_submission":
             assert "secure link" in email.text
             assert "never sent as attachments" in email.text
+            assert "/home-office/packs/" in email.context["pack_link"]
+            assert email.context["pack_link"] in email.text
+            assert email.context["pack_link"] in email.html
         if email.kind == "commissioner_copy":
             assert email.context["public_link"] in email.text
             assert "section 9(3B)" in email.text

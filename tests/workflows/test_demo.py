@@ -74,7 +74,8 @@ def _quick_password_hashing(settings):
 
 
 @pytest.fixture
-def demo():
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo's documents and submission packs
     return load_demo()
 
 
@@ -217,3 +218,25 @@ def test_refuses_to_run_without_a_demo_password(settings):
         load_demo()
 
     assert User.objects.count() == 0
+
+
+def test_reviews_past_the_home_office_have_packs_letters_and_areas(demo):
+    from workflows.models.publication import DevelopmentArea, QaSubmission
+
+    submitted = Review.objects.filter(home_office_submissions__gt=0)
+    assert submitted.exists()
+    for review in submitted:
+        submission = QaSubmission.objects.get(review=review, number=1)
+        assert [row["kind"] for row in submission.contents if row["version"]] == [
+            "overview_report",
+            "executive_summary",
+            "action_plan",
+            "terms_of_reference",
+            "combined_chronology",
+        ]
+        assert (submission.feedback_letter_id is not None) == bool(review.qa_outcome)
+    changes = Review.objects.filter(qa_outcome="approved_subject_to_changes")
+    assert changes.exists()
+    assert set(DevelopmentArea.objects.values_list("review", flat=True)) == set(
+        changes.values_list("pk", flat=True)
+    )

@@ -7,6 +7,9 @@ from django.db import IntegrityError
 
 from tests.conftest import TODAY
 from workflows.models import Pause, Review, ReviewHistory
+from workflows.publication.samples import publication_ready
+from workflows.qa.samples import qa_letter_upload, submission_documents_upload
+from workflows.qa.services import qa_submission_create
 from workflows.services.lifecycle import ReviewChanged, TransitionRefused, review_transition
 from workflows.stages import PAUSABLE, QaOutcome, Stage
 
@@ -44,6 +47,27 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the Home Office steps store documents and packs
+
+
+def ready_for(review, action: str, by) -> dict:
+    """Upload what the Home Office steps' guards ask for (tests/workflows/test_qa.py tests
+    them); returns the step's effects."""
+    if action == "submit_to_home_office" or action.startswith("record_qa_"):
+        submission_documents_upload(review=review, by=by)
+    if action.startswith("record_qa_") and review.stage == Stage.HOME_OFFICE_QA:
+        qa_submission_create(review=review, by=by, on=TODAY, number=1)
+        qa_letter_upload(review=review, by=by)
+    if action == "publish":
+        # What the publication gate asks for (tests/workflows/test_publication_gate.py).
+        publication_ready(review=review, by=by)
+    if action == "record_qa_approved_subject_to_changes":
+        return {"areas": ["Explain the housing referral."]}
+    return {}
+
+
 def details_for(action: str, chair) -> dict:
     if action == "appoint_independent_chair":
         return {"chair": chair, "victim_pseudonym": "Robin", "perpetrator_pseudonym": "Mr B"}
@@ -74,12 +98,14 @@ def test_transition_from_every_stage(action, source, review_at, coordinator, ind
         assert review.stage == source
         assert ReviewHistory.objects.filter(review=review).count() == history_before
         return
+    effects = ready_for(review, action, coordinator)
     moved = review_transition(
         review=review,
         action=action,
         by=coordinator,
         on=TODAY,
         reason="Testing",
+        effects=effects,
         **details_for(action, independent_chair),
     )
     assert moved.stage == target
@@ -172,7 +198,10 @@ def test_permission_by_role(request, review_at, action, stage, allowed, persona)
     user = request.getfixturevalue(persona)
     details = details_for(action, request.getfixturevalue("independent_chair"))
     if persona in allowed:
-        review_transition(review=review, action=action, by=user, on=TODAY, **details)
+        effects = ready_for(review, action, request.getfixturevalue("coordinator"))
+        review_transition(
+            review=review, action=action, by=user, on=TODAY, effects=effects, **details
+        )
         assert ReviewHistory.objects.filter(review=review, action=action, by=user).exists()
         return
     with pytest.raises(TransitionRefused, match="permission"):
@@ -265,9 +294,11 @@ def test_decision_records_the_home_office_being_told(review, csp_chair):
 
 def test_resubmission_loops_back_and_counts(review_at, coordinator):
     review = review_at(Stage.LOCAL_SIGN_OFF)
+    ready_for(review, "submit_to_home_office", coordinator)
     review = review_transition(
         review=review, action="submit_to_home_office", by=coordinator, on=TODAY
     )
+    qa_letter_upload(review=review, by=coordinator)
     review = review_transition(review=review, action="record_qa_resubmit", by=coordinator, on=TODAY)
     assert (review.stage, review.signed_off_on) == (Stage.DRAFTING, None)
     review = review_transition(review=review, action="complete_draft", by=coordinator, on=TODAY)

@@ -20,6 +20,7 @@ from viewflow.workflow.models import Task
 
 from notifications.outbox import email_queue
 from workflows import selectors, timescales
+from workflows.action_plan.progress import ActionPlans, action_plans_for
 from workflows.flows import STAGE_TASKS, TASK_KINDS, ReviewFlow
 from workflows.models import (
     Deadline,
@@ -307,6 +308,8 @@ class Dashboard:
     filters: Filters
     options: Options
     today: date
+    # The reviews in action plan monitoring: recommendations signed off and overdue.
+    action_plans: ActionPlans | None = None
 
     @property
     def columns(self) -> list[Column]:
@@ -497,6 +500,7 @@ def dashboard_for(user, partnerships: dict[int, str], params, *, today: date) ->
         filters=filters,
         options=options,
         today=today,
+        action_plans=action_plans_for(reviews, partnerships, today),
     )
 
 

@@ -7,6 +7,8 @@ from workflows import timescales
 from workflows.models import Deadline, Review
 from workflows.rules import Rule, rules_for
 
+RECOMMENDATION_RULE_PREFIX = "recommendation-"
+
 
 def deadlines_recompute(*, review: Review) -> list[Deadline]:
     """Bring every deadline of ``review`` up to date; call inside the transaction that changed it.
@@ -21,7 +23,10 @@ def deadlines_recompute(*, review: Review) -> list[Deadline]:
         if starts_on is None:
             continue
         kept.append(_save_deadline(review, rule, starts_on, pauses, holidays))
-    review.deadlines.exclude(rule__in=[deadline.rule for deadline in kept]).delete()
+    # Recommendations' deadlines are set by the coordinator, not by a rule: the action plan's
+    # services keep them (workflows.action_plan.reminders).
+    stale = review.deadlines.exclude(rule__in=[deadline.rule for deadline in kept])
+    stale.exclude(rule__startswith=RECOMMENDATION_RULE_PREFIX).delete()
     return kept
 
 

@@ -27,7 +27,9 @@ def review_step(request, reference: str, slug: str):
     if step not in offered:
         raise Http404("That step is not available on this review.")
     upload_form, uploading = upload_form_for(request, step.documents)
-    may_upload = uploading and step.documents and not offered[step]
+    # Uploading stays open on a blocked step: the missing document may be what blocks it (the
+    # Home Office's letter before its outcome); document_upload checks who may upload what.
+    may_upload = uploading and step.documents
     if may_upload and upload_from_task(request, review, upload_form):
         return redirect(request.path)
     form = step.form_class(
