@@ -281,6 +281,9 @@ def _sent_back(task, review: Review, agency) -> bool:
     return False
 
 
+RECOMMENDATION_RULE_PREFIX = "recommendation-"
+
+
 def deadline_step(*, deadline, step, today, steps=()) -> list[Message]:
     """A reminder before a due date, or an escalation after it; ``steps`` is the whole ladder."""
     review = deadline.review
@@ -300,6 +303,11 @@ def deadline_step(*, deadline, step, today, steps=()) -> list[Message]:
         # When the CSP chair will be told if it stays overdue (the escalation says so).
         "chair_told_on": day(_chair_escalation_on(deadline, steps)),
     }
+    if deadline.rule.startswith(RECOMMENDATION_RULE_PREFIX):
+        # A recommendation's owner may work in an agency outside the review: the action plan
+        # is the page they can open, and what they do is record the evidence there.
+        link = reverse("reviews:action_plan", kwargs={"reference": review.reference})
+        context.update(recommendation=True, review_link=absolute(link))
     if step.kind == "reminder":
         return to_people("reminder", people, context, digestible=True)
     if step.step == "escalation":

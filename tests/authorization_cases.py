@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
@@ -19,10 +20,16 @@ from notifications.calendar import calendar_feed_create, calendar_feed_revoke, f
 from tests.factories import AgencyFactory, MembershipFactory, PartnershipFactory, UserFactory
 from workflows.models import (
     Cover,
+    DevelopmentArea,
     DocumentKind,
     Participant,
     ParticipantRole,
+    Publication,
+    PublishedDocument,
+    QaSubmission,
+    Recommendation,
     Region,
+    RestrictedName,
     Review,
     Role,
 )
@@ -66,6 +73,9 @@ class World:
     covers: dict = field(default_factory=dict)  # key -> Cover
     colleague: object = None  # a partnership member who is on no review: a delegate to cover
     feeds: dict = field(default_factory=dict)  # key -> (CalendarFeed, its secret token)
+    # Home Office submission, area for final development, restricted name, recommendation, and
+    # an unpublished publication's document token: key -> object.
+    publishing: dict = field(default_factory=dict)
 
 
 def product_url_names() -> set[str]:
@@ -332,7 +342,47 @@ def build_world() -> World:
         covers=covers,
         colleague=colleague,
         feeds=feeds,
+        publishing=_publishing(review, users, police, versions),
     )
+
+
+def _publishing(review, users, police, versions) -> dict:
+    """The later stages' records, made directly on the review at agency reports: its pages must
+    still answer only those who may see them (the services' own stage rules are tested with
+    them). The publication is not published, so its document token must be a 404 to all."""
+    coordinator = users["coordinator"]
+    submission = QaSubmission(
+        review=review,
+        number=1,
+        submitted_on=ON,
+        submitted_by=coordinator,
+        pack_sha256="0" * 64,
+        pack_size=len(pdf("pack")),
+        contents=[],
+    )
+    submission.pack.save("pack.zip", ContentFile(pdf("pack")), save=False)
+    submission.save()
+    publication = Publication.objects.create(review=review)
+    return {
+        "submission": submission,
+        "area": DevelopmentArea.objects.create(
+            review=review, submission=submission, text="Explain the housing referral."
+        ),
+        "restricted_name": RestrictedName.objects.create(
+            review=review, name="Wilma Sistername", relationship="Sister", added_by=coordinator
+        ),
+        "recommendation": Recommendation.objects.create(
+            review=review,
+            number=1,
+            text="Train call handlers to recognise coercive control.",
+            owner_agency=police,
+            owner=users["police_author"],
+            due_on=ON + timedelta(days=90),
+        ),
+        "unpublished_document": PublishedDocument.objects.create(
+            publication=publication, version=versions["terms"], title="Terms of reference"
+        ),
+    }
 
 
 def _calendar_feeds(users, partnership) -> dict:

@@ -60,7 +60,16 @@ from tests.authorization_cases import (
     product_url_names,
 )
 from tests.conftest import TODAY
-from workflows.models import Cover, DocumentVersion, Participant, Review
+from workflows.models import (
+    Cover,
+    DevelopmentArea,
+    DocumentVersion,
+    PageFeedback,
+    Participant,
+    Recommendation,
+    RestrictedName,
+    Review,
+)
 from workflows.steps import STEPS
 
 # Columns of every row, in this order. Table headers: ann(onymous), out(sider), hlt (health
@@ -182,6 +191,52 @@ GET_EXPECTED = {
     "tasks:agency[chair_task]":                        "L   404 404 404 404 404 404 404 404",
     "tasks:agency[other_scoping]":                     "L   404 404 404 404 404 404 404 404",
     "tasks:agency[other_scoping]@other":               "L   404 404 404 404 404 404 404 404",
+    # Home Office QA: the link emailed to the Home Office is the key; the signed-in pack is for
+    # those who see all of a review's documents; areas are ticked by the chair or coordinator.
+    "qa_pack_link[valid]":                             "200 200 200 200 200 200 200 200 200",
+    "qa_pack_link[unknown]":                           "404 404 404 404 404 404 404 404 404",
+    "reviews:qa_pack":                                 "L   404 404 404 404 404 200 200 200",
+    "reviews:qa_pack[unknown]":                        "L   404 404 404 404 404 404 404 404",
+    "reviews:qa_pack@other":                           "L   404 404 404 404 404 404 404 404",
+    "reviews:qa_areas":                                "L   404 200 200 200 200 200 200 200",
+    "reviews:qa_areas@other":                          "L   404 404 404 404 404 404 404 404",
+    "reviews:qa_area_done":                            "L   404 403 403 403 403 200 200 403",
+    "reviews:qa_area_reopen":                          "L   405 405 405 405 405 405 405 405",
+    # Publication: for the partnership's managers and the chair, from the publication stage on
+    # (404 before; others on the review 403); restricted names are for the coordinator and the
+    # independent chair alone.
+    "reviews:publication_prepare":                     "L   404 403 403 403 403 404 404 404",
+    "reviews:publication_names":                       "L   404 403 403 403 403 200 200 403",
+    "reviews:publication_names@other":                 "L   404 404 404 404 404 404 404 404",
+    "reviews:publication_name_remove":                 "L   404 403 403 403 403 200 200 403",
+    "reviews:publication_archive":                     "L   404 403 403 403 403 404 404 404",
+    # Action plan: seen by all on the review; changed by the coordinator (from local sign-off,
+    # so 403 at agency reports), progressed by the owner (the police author); the owner and
+    # coordinator are sent back to the plan with a message where the step does not apply (a
+    # recommendation not completed cannot be signed off); board reports for managers.
+    "reviews:action_plan":                             "L   404 200 200 200 200 200 200 200",
+    "reviews:action_plan@other":                       "L   404 404 404 404 404 404 404 404",
+    "reviews:action_plan_add":                         "L   404 403 403 403 403 403 403 403",
+    "reviews:action_plan_edit":                        "L   404 403 302 403 403 403 302 403",
+    "reviews:action_plan_progress":                    "L   404 403 200 403 403 403 200 403",
+    "reviews:action_plan_complete":                    "L   404 403 200 403 403 403 200 403",
+    "reviews:action_plan_sign_off":                    "L   404 403 302 403 403 403 302 403",
+    "reviews:action_plan_send_back":                   "L   404 403 302 403 403 403 302 403",
+    "reviews:action_plan_evidence":                    "L   404 404 404 404 404 404 404 404",
+    "reviews:action_plan_report":                      "L   404 403 403 403 403 403 200 200",
+    "action_plan_partnership_report":                  "L   403 403 403 403 403 403 200 200",
+    "action_plan_partnership_report@other":            "L   403 403 403 403 403 403 403 403",
+    "page_feedback":                                   "L   403 403 403 403 403 403 200 200",
+    "page_feedback@other":                             "L   403 403 403 403 403 403 403 403",
+    # Public pages: nothing of this partnership is published, so only the list answers; a
+    # guessed token of its unpublished publication is a 404 like any unknown one.
+    "public:index":                                    "200 200 200 200 200 200 200 200 200",
+    "public:partnership":                              "404 404 404 404 404 404 404 404 404",
+    "public:document[unpublished]":                    "404 404 404 404 404 404 404 404 404",
+    "public:document_named[unpublished]":              "404 404 404 404 404 404 404 404 404",
+    "public:document[version_id]":                     "404 404 404 404 404 404 404 404 404",
+    "public:feedback":                                 "404 404 404 404 404 404 404 404 404",
+    "public:feedback_sent":                            "404 404 404 404 404 404 404 404 404",
 }
 
 # The expected answer to a POST. D: done (a redirect, and the change was made); B: bounced to
@@ -234,6 +289,15 @@ POST_EXPECTED = {
     "tasks:agency[police_sign_off]":                   "L   404 404 404 D   404 404 404 404",
     "tasks:agency[health_scoping]":                    "L   404 D   404 404 404 404 404 404",
     "tasks:agency[other_scoping]":                     "L   404 404 404 404 404 404 404 404",
+    "reviews:qa_area_done":                            "L   404 403 403 403 403 D   D   403",
+    # Unticking an area that is not done changes nothing (the coordinator is told so).
+    "reviews:qa_area_reopen":                          "L   404 403 403 403 403 403 302 403",
+    "reviews:publication_names":                       "L   404 403 403 403 403 D   D   403",
+    "reviews:publication_name_remove":                 "L   404 403 403 403 403 D   D   403",
+    "reviews:action_plan_add":                         "L   404 403 403 403 403 403 403 403",
+    "reviews:action_plan_progress":                    "L   404 403 D   403 403 403 D   403",
+    "reviews:action_plan_complete":                    "L   404 403 D   403 403 403 D   403",
+    "public:feedback":                                 "404 404 404 404 404 404 404 404 404",
 }
 # fmt: on
 
@@ -279,6 +343,22 @@ def feed_token(key):
 
 def partnership(key):
     return lambda w: {"slug": w.partnerships[key].slug}
+
+
+def area(w):
+    return {**ref(w), "area_id": w.publishing["area"].pk}
+
+
+def restricted_name(w):
+    return {**ref(w), "name_id": w.publishing["restricted_name"].pk}
+
+
+def recommendation(w):
+    return {**ref(w), "number": w.publishing["recommendation"].number}
+
+
+def public_token(w):
+    return {"slug": "testshire", "token": w.publishing["unpublished_document"].token}
 
 
 def of_review(w):
@@ -399,6 +479,48 @@ GET_CASES = {
     "tasks:agency[chair_task]": ("tasks:agency", task("chair_task", "review")),
     "tasks:agency[other_scoping]": ("tasks:agency", task("other_scoping", "review")),
     "tasks:agency[other_scoping]@other": ("tasks:agency", task("other_scoping", "other")),
+    "qa_pack_link[valid]": ("qa_pack_link", lambda w: {"token": w.publishing["submission"].token}),
+    "qa_pack_link[unknown]": ("qa_pack_link", lambda w: {"token": "no-such-token"}),
+    "reviews:qa_pack": ("reviews:qa_pack", lambda w: {**ref(w), "number": 1}),
+    "reviews:qa_pack[unknown]": ("reviews:qa_pack", lambda w: {**ref(w), "number": 2}),
+    "reviews:qa_pack@other": ("reviews:qa_pack", lambda w: {**ref(w, "other"), "number": 1}),
+    "reviews:qa_areas": ("reviews:qa_areas", of_review),
+    "reviews:qa_areas@other": ("reviews:qa_areas", of_other),
+    "reviews:qa_area_done": ("reviews:qa_area_done", area),
+    "reviews:qa_area_reopen": ("reviews:qa_area_reopen", area),
+    "reviews:publication_prepare": ("reviews:publication_prepare", of_review),
+    "reviews:publication_names": ("reviews:publication_names", of_review),
+    "reviews:publication_names@other": ("reviews:publication_names", of_other),
+    "reviews:publication_name_remove": ("reviews:publication_name_remove", restricted_name),
+    "reviews:publication_archive": ("reviews:publication_archive", of_review),
+    "reviews:action_plan": ("reviews:action_plan", of_review),
+    "reviews:action_plan@other": ("reviews:action_plan", of_other),
+    "reviews:action_plan_add": ("reviews:action_plan_add", of_review),
+    **{
+        f"reviews:action_plan_{name}": (f"reviews:action_plan_{name}", recommendation)
+        for name in ("edit", "progress", "complete", "sign_off", "send_back", "evidence")
+    },
+    "reviews:action_plan_report": ("reviews:action_plan_report", of_review),
+    "action_plan_partnership_report": ("action_plan_partnership_report", partnership("testshire")),
+    "action_plan_partnership_report@other": (
+        "action_plan_partnership_report",
+        partnership("other"),
+    ),
+    "page_feedback": ("page_feedback", partnership("testshire")),
+    "page_feedback@other": ("page_feedback", partnership("other")),
+    "public:index": ("public:index", None),
+    "public:partnership": ("public:partnership", partnership("testshire")),
+    "public:document[unpublished]": ("public:document", public_token),
+    "public:document_named[unpublished]": (
+        "public:document_named",
+        lambda w: {**public_token(w), "file_name": "report.pdf"},
+    ),
+    "public:document[version_id]": (
+        "public:document",
+        lambda w: {"slug": "testshire", "token": str(w.versions["terms"].pk)},
+    ),
+    "public:feedback": ("public:feedback", partnership("testshire")),
+    "public:feedback_sent": ("public:feedback_sent", partnership("testshire")),
 }
 
 
@@ -708,6 +830,76 @@ POST_CASES = {
     ),
 }
 
+
+def area_state(w):
+    return list(DevelopmentArea.objects.values_list("pk", "done_on", "done_by_id", "note"))
+
+
+def restricted_names(w):
+    return sorted(RestrictedName.objects.values_list("pk", "relationship"))
+
+
+def recommendations(w):
+    return sorted(Recommendation.objects.values_list("pk", "status", "evidence_note"))
+
+
+def feedback_count(w):
+    return PageFeedback.objects.count()
+
+
+POST_CASES.update(
+    {
+        "reviews:qa_area_done": (
+            "reviews:qa_area_done",
+            area,
+            lambda w: {"note": "Done in version 3."},
+            area_state,
+        ),
+        "reviews:qa_area_reopen": ("reviews:qa_area_reopen", area, no_data, area_state),
+        "reviews:publication_names": (
+            "reviews:publication_names",
+            of_review,
+            lambda w: {"name": "Walter Brothername", "relationship": "Brother"},
+            restricted_names,
+        ),
+        "reviews:publication_name_remove": (
+            "reviews:publication_name_remove",
+            restricted_name,
+            no_data,
+            restricted_names,
+        ),
+        "reviews:action_plan_add": (
+            "reviews:action_plan_add",
+            of_review,
+            lambda w: {
+                "text": "Share risk assessments with housing.",
+                "owner_agency": w.agencies["police"].pk,
+                "owner": w.users["police_author"].pk,
+                **date_fields("1 9 2027", "due_on"),
+            },
+            recommendations,
+        ),
+        "reviews:action_plan_progress": (
+            "reviews:action_plan_progress",
+            recommendation,
+            lambda w: {"status": "in_progress"},
+            recommendations,
+        ),
+        "reviews:action_plan_complete": (
+            "reviews:action_plan_complete",
+            recommendation,
+            lambda w: {"evidence_note": "Training given to every call handler."},
+            recommendations,
+        ),
+        "public:feedback": (
+            "public:feedback",
+            partnership("testshire"),
+            lambda w: {"helpful": "yes", "comment": ""},
+            feedback_count,
+        ),
+    }
+)
+
 # URLs that only take a POST: each needs POST rows, not just its 405.
 POST_ONLY = {
     "dashboard:chase",
@@ -717,6 +909,7 @@ POST_ONLY = {
     "tasks:claim",
     "tasks:release",
     "tasks:cover_end",
+    "reviews:qa_area_reopen",
 }
 
 # Cases where the product leaks today: (case id, persona) -> why. Marked strict xfail.

@@ -11,20 +11,29 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.action_plan.reminders import recommendation_deadline_sync
+from workflows.action_plan.services import (
+    recommendation_add,
+    recommendation_complete,
+    recommendation_progress,
+    recommendation_sign_off,
+)
 from workflows.models import (
     Agency,
     Membership,
     Participant,
     ParticipantRole,
     Partnership,
+    Recommendation,
     Region,
     RegionalAccess,
+    RestrictedName,
     Review,
     Role,
     User,
 )
 from workflows.models.documents import DocumentKind
-from workflows.publication.samples import publication_ready
+from workflows.publication.samples import publication_ready, sample_document_upload
 from workflows.qa.samples import qa_letter_upload, submission_documents_upload
 from workflows.services.agency_reports import agency_task_complete
 from workflows.services.documents import document_upload
@@ -217,8 +226,90 @@ def load_demo(password: str) -> Partnership:
         for spec in REVIEWS:
             _demo_review(partnership, agencies, people, *spec)
     _demo_participants(partnership, agencies, people)
+    _demo_action_plan(partnership, agencies, people)
+    _demo_name_check_hit(partnership, people)
     _demo_region(partnership, people["regional.lead@demo.example"], password)
     return partnership
+
+
+def _demo_name_check_hit(partnership, people) -> None:
+    """Jasmine's report waits for publication with a slip the name check catches: the family
+    asked for the brother's name to be kept out, and version 2 of the overview report names him
+    on its second page. The gate shows the hit until a corrected version is uploaded."""
+    review = Review.objects.filter(partnership=partnership, victim_pseudonym="Jasmine").first()
+    if review is None or review.restricted_names.exists():
+        return
+    coordinator = people["coordinator@demo.example"]
+    RestrictedName.objects.create(
+        review=review, name="Kevin Brotherly", relationship="Brother", added_by=coordinator
+    )
+    pages = [
+        [f"{review.reference}: Overview report", "A review into the death of Jasmine."],
+        ["Jasmine's brother, Kevin Brotherly, told the panel about her last months."],
+    ]
+    sample_document_upload(
+        review=review, by=coordinator, kind=DocumentKind.OVERVIEW_REPORT, pages=pages, docx=True
+    )
+
+
+# Lily's action plan (invented): (text, agency, owner, due in days, how far it has got).
+DEMO_RECOMMENDATIONS = [
+    (
+        "Train call handlers to recognise coercive control and record it on every call.",
+        POLICE,
+        "police.author@demo.example",
+        90,
+        "signed_off",
+    ),
+    (
+        "Ask about domestic abuse at every new GP registration and antenatal booking.",
+        HEALTH,
+        "health.author@demo.example",
+        60,
+        "completed",
+    ),
+    (
+        "Share domestic abuse call-outs with the health visiting service within one working day.",
+        POLICE,
+        "police.author@demo.example",
+        -10,
+        "in_progress",
+    ),
+]
+
+
+def _demo_action_plan(partnership, agencies, people) -> None:
+    """Recommendations on the published review being monitored: one signed off, one waiting
+    for sign-off and one that has run late (its due date set in the past for the demo)."""
+    review = Review.objects.filter(partnership=partnership, victim_pseudonym="Lily").first()
+    if review is None or review.recommendations.exists():
+        return
+    coordinator = people["coordinator@demo.example"]
+    today = timezone.localdate()
+    for text, agency, owner, due_in, state in DEMO_RECOMMENDATIONS:
+        owner = people[owner]
+        recommendation = recommendation_add(
+            review=review,
+            text=text,
+            owner_agency=agencies[agency],
+            owner=owner,
+            due_on=today + timedelta(days=max(due_in, 1)),
+            by=coordinator,
+        )
+        if due_in < 0:
+            Recommendation.objects.filter(pk=recommendation.pk).update(
+                due_on=today + timedelta(days=due_in)
+            )
+            recommendation.refresh_from_db()
+            recommendation_deadline_sync(recommendation=recommendation)
+        if state == "in_progress":
+            recommendation_progress(recommendation=recommendation, status=state, by=owner)
+        if state in ("completed", "signed_off"):
+            recommendation_complete(
+                recommendation=recommendation, note="Done: see the training records.", by=owner
+            )
+        if state == "signed_off":
+            recommendation_sign_off(recommendation=recommendation, by=coordinator)
 
 
 def _demo_region(partnership, regional_lead, password) -> Region:
@@ -306,12 +397,42 @@ def _demo_review(partnership, agencies, people, victim, pseudonym, age, steps, d
             _agency_reports(review, agencies, people, on)
         details = _details(action, extra, pseudonym, people)
         if action == "publish":
-            publication_ready(review=review, by=coordinator, on=on, complete_areas=True)
+            _publication_ready(review, coordinator, on, pseudonym)
         effects = _home_office_ready(review, action, coordinator)
         review = review_transition(
             review=review, action=action, by=coordinator, on=on, effects=effects, **details
         )
     return review
+
+
+# What the demo partnership says on its public page about each review it published (invented).
+PUBLISHED_STATEMENTS = {
+    "Lily": (
+        "Demoshire Community Safety Partnership offers its sincere condolences to Lily's "
+        "children, her parents and her friends, and thanks them for helping the review.",
+        "Every GP practice in Demoshire now asks about domestic abuse when a patient registers, "
+        "and the police share every domestic abuse call-out with the health visiting service "
+        "within one working day.",
+    ),
+    "Pearl": (
+        "Our thoughts remain with Pearl's family. We are grateful to her sister for telling the "
+        "panel about Pearl's life and what mattered to her.",
+        "Housing officers are now trained to recognise coercive control, and the partnership "
+        "runs a yearly audit of how agencies act on the recommendations of its reviews.",
+    ),
+}
+
+
+def _publication_ready(review, coordinator, on, pseudonym) -> None:
+    condolence_statement, partnership_response = PUBLISHED_STATEMENTS.get(pseudonym, ("", ""))
+    publication_ready(
+        review=review,
+        by=coordinator,
+        on=on,
+        complete_areas=True,
+        condolence_statement=condolence_statement,
+        partnership_response=partnership_response,
+    )
 
 
 def _agency_reports(review, agencies, people, on) -> None:

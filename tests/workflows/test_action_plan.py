@@ -378,9 +378,12 @@ def test_the_owner_is_reminded_before_the_due_date_and_escalated_once_overdue(
     emails = Email.objects.filter(review=monitored)
     reminders = emails.filter(kind="reminder")
     assert sorted(reminders.values_list("to_address", flat=True)) == [police_author.email] * 3
-    assert "Recommendation 1: Train call handlers" in reminders.first().subject + (
-        reminders.first().text_body
-    )
+    first = reminders.first()
+    assert "left to complete recommendation 1: Train call handlers" in first.subject
+    # The owner may not be on the review: the email sends them to the action plan instead.
+    assert f"/reviews/{monitored.reference}/action-plan/" in first.text_body
+    assert "mark it completed in the action plan with the evidence" in first.text_body
+    assert "No task is open against this deadline" not in first.text_body
     escalations = emails.filter(kind="escalation")
     assert sorted(escalations.values_list("to_address", flat=True)) == sorted(
         [police_author.email, coordinator.email]

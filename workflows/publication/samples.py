@@ -82,7 +82,15 @@ def sample_document_upload(*, review, by, kind: str, pages: list[list[str]], doc
     return document_upload(review=review, kind=kind, uploaded_file=uploaded, by=by)
 
 
-def publication_ready(*, review, by, on: date | None = None, complete_areas: bool = False) -> None:
+def publication_ready(
+    *,
+    review,
+    by,
+    on: date | None = None,
+    complete_areas: bool = False,
+    condolence_statement: str = "",
+    partnership_response: str = "",
+) -> None:
     """Make a review at publication pass the gate's checks that the coordinator records: the
     documents to publish (invented, pseudonyms only) where missing, no criminal proceedings, and
     the family told of the date; with ``complete_areas``, every open area for final development
@@ -108,6 +116,8 @@ def publication_ready(*, review, by, on: date | None = None, complete_areas: boo
         proceedings_override_reason="",
         planned_on=on,
         family_told_on=on,
-        condolence_statement=f"Our thoughts remain with the family and friends of {pseudonym}.",
-        partnership_response="Agencies now share risk assessments (an example).",
+        condolence_statement=condolence_statement
+        or f"Our thoughts remain with the family and friends of {pseudonym}.",
+        partnership_response=partnership_response
+        or "Agencies now share risk assessments (an example).",
     )
