@@ -22,6 +22,8 @@ REPORT_DOCUMENTS = {
     DocumentKind.CHRONOLOGY: "chronology",
     DocumentKind.AGENCY_REPORT: "report (IMR)",
 }
+# Everyone in the agency's role sees its task: another may have done it since this one opened it.
+ALREADY_DONE = "This task has already been done, so your answer was not recorded."
 
 
 def agency_task_complete(
@@ -45,7 +47,7 @@ def agency_task_complete(
         )
         task.refresh_from_db()
         if task.status not in OPEN:
-            raise TransitionRefused(["This task has already been done."])
+            raise TransitionRefused([ALREADY_DONE])
         summary = RECORDERS[task.flow_task.name](review_agency, on, answer, comments)
         review_agency.save()
         away = acting_for(task, locked, by)

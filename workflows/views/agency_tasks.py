@@ -8,7 +8,11 @@ from viewflow.workflow.models import Task
 from workflows.flows import AGENCY_TASKS, ReviewFlow
 from workflows.forms_agency import BUTTONS, FORMS
 from workflows.models import ReviewAgency
-from workflows.services.agency_reports import REPORT_DOCUMENTS, agency_task_complete
+from workflows.services.agency_reports import (
+    ALREADY_DONE,
+    REPORT_DOCUMENTS,
+    agency_task_complete,
+)
 from workflows.services.lifecycle import TransitionRefused
 from workflows.services.tasks import OPEN, may_do
 from workflows.task_selectors import review_for_doer
@@ -38,8 +42,11 @@ def agency_task(request, reference: str, task_id: int):
     ):
         return redirect(request.path)
     form_class = FORMS[task.flow_task.name]
-    form = form_class(request.POST if request.method == "POST" and not uploading else None)
-    if request.method == "POST" and not uploading and task.status in OPEN and form.is_valid():
+    answering = request.method == "POST" and not uploading
+    if answering and task.status not in OPEN:
+        return _already_done(request)
+    form = form_class(request.POST if answering else None)
+    if answering and form.is_valid():
         try:
             agency_task_complete(
                 task=task,
@@ -50,6 +57,8 @@ def agency_task(request, reference: str, task_id: int):
                 comments=form.comments(),
             )
         except TransitionRefused as refused:
+            if task.status not in OPEN:  # done by someone else while this answer waited
+                return _already_done(request)
             for message in refused.messages:
                 form.add_error(None, message)
         else:
@@ -67,3 +76,10 @@ def agency_task(request, reference: str, task_id: int):
         "uploaded": documents_of(review, list(REPORT_DOCUMENTS), review_agency.agency),
     }
     return render(request, "tasks/agency_task.html", context)
+
+
+def _already_done(request):
+    """Someone did the task after this person opened it: say their answer was not recorded, and
+    show the task again (now done) instead of a form they can no longer send."""
+    messages.error(request, ALREADY_DONE)
+    return redirect(request.path)
