@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "project.middleware.LoginRequiredMiddleware",
+    "project.database_outage.DatabaseOutageMiddleware",
 ]
 
 # viewflow's engine runs our flows; its own frontend and middleware are not used.
