@@ -35,6 +35,8 @@ CSV_SAMPLE_CHARS = 64 * 1024
 CSV_SAMPLE_ROWS = 20
 NAME_MAX_CHARS = 200
 CHUNK_BYTES = 64 * 1024
+# What zipfile raises for a damaged, encrypted or unsupported archive or member.
+ZIP_READ_ERRORS = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError)
 
 WRONG_TYPE = "The selected file must be a PDF, DOCX, ODT, XLSX or CSV"
 EMPTY = "The selected file is empty"
@@ -159,7 +161,7 @@ def _office_type(uploaded_file) -> str:
                 return XLSX
             if "mimetype" in names and _read_small(archive, "mimetype") == ODT.encode():
                 return ODT
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError):
+    except ZIP_READ_ERRORS:
         raise UploadRefused(WRONG_TYPE) from None
     raise UploadRefused(WRONG_TYPE)
 

@@ -8,12 +8,12 @@ from datetime import date
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.html import escape
-from weasyprint import HTML
 
 from workflows.models import DocumentKind
 from workflows.models.publication import CriminalProceedings
 from workflows.publication.gate import REQUIRED_KINDS, documents_to_publish
 from workflows.publication.services import publication_update
+from workflows.qa.samples import sample_pdf_pages
 from workflows.qa.services import development_area_complete
 from workflows.services.documents import document_upload
 from workflows.uploads import DOCX, PDF
@@ -34,20 +34,6 @@ RELATIONSHIPS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
 )
-
-
-def sample_pdf_pages(pages: list[list[str]]) -> bytes:
-    """A real PDF with one page per item of ``pages``, each line a paragraph."""
-    body = "".join(
-        '<div style="page-break-before: always">'
-        + "".join(f"<p>{escape(line)}</p>" for line in lines)
-        + "</div>"
-        for lines in pages
-    )
-    return HTML(
-        string=f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head>'
-        f"<body>{body}</body></html>"
-    ).write_pdf()
 
 
 def sample_docx_pages(pages: list[list[str]]) -> bytes:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from workflows.uploads import CSV, DOCX, ODT, PDF, XLSX
+from workflows.uploads import CSV, DOCX, ODT, PDF, XLSX, ZIP_READ_ERRORS
 
 # One part of an office document read in full must stay below this (a long report's
 # document.xml is a few MB); anything larger is refused rather than read.
@@ -207,7 +207,7 @@ def _xml(archive: zipfile.ZipFile, name: str):
             content = member.read(MEMBER_MAX_BYTES + 1)
     except Unreadable:
         raise
-    except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
+    except (KeyError, *ZIP_READ_ERRORS):  # a missing member, or a damaged one
         raise Unreadable(UNREADABLE) from None
     if len(content) > MEMBER_MAX_BYTES:
         raise Unreadable(TOO_BIG)

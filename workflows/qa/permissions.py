@@ -1,7 +1,7 @@
 """Who may do what with a review's Home Office submissions."""
 
 from workflows.document_permissions import sees_all_documents
-from workflows.permissions import is_coordinator, is_independent_chair
+from workflows.permissions import can_lead, is_coordinator
 
 
 def can_download_pack(review, user) -> bool:
@@ -11,7 +11,7 @@ def can_download_pack(review, user) -> bool:
 
 def can_tick(review, user) -> bool:
     """Tick off an area for final development: the coordinator or the independent chair."""
-    return is_coordinator(review, user) or is_independent_chair(review, user)
+    return can_lead(review, user)
 
 
 def can_reopen(review, user) -> bool:

@@ -12,8 +12,18 @@ from workflows.services.documents import document_upload
 
 def sample_pdf(text_lines) -> bytes:
     """A real one-page PDF holding ``text_lines``, one paragraph each."""
-    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in text_lines)
-    page = f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body>{paragraphs}'
+    return sample_pdf_pages([text_lines])
+
+
+def sample_pdf_pages(pages: list[list[str]]) -> bytes:
+    """A real PDF with one page per item of ``pages``, each line a paragraph."""
+    body = "".join(
+        '<div style="page-break-before: always">'
+        + "".join(f"<p>{escape(line)}</p>" for line in lines)
+        + "</div>"
+        for lines in pages
+    )
+    page = f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body>{body}'
     return weasyprint_html(string=page + "</body></html>").write_pdf()
 
 
