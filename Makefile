@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup serve migrate demo lint format clean
+.PHONY: run test setup serve migrate demo lint format clean bench load chaos audit
 
 run: setup migrate demo serve
 
@@ -33,6 +33,21 @@ node_modules/.package-lock.json: package.json package-lock.json
 static/vendor/.copied: node_modules/.package-lock.json project/frontend.py
 	$(BIN)/python -m project.frontend
 	touch $@
+
+# Benchmarks and fault drills: not tests, never part of `make test`. They need PostgreSQL and Redis
+# (DATABASE_URL, CELERY_BROKER_URL) for figures that mean anything; see the README.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+load: setup $(VENV)/.bench-installed
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+chaos: setup
+	$(BIN)/python -m chaos.run $(CHAOS_ARGS)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
