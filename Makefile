@@ -49,6 +49,13 @@ load: setup $(VENV)/.bench-installed
 chaos: setup
 	$(BIN)/python -m chaos.run $(CHAOS_ARGS)
 
+# Known vulnerabilities in the pinned dependencies: pip-audit over the virtual environment (and
+# the bench extra's pins), npm audit over the production front-end packages. Fails on any
+# finding, and on an audit that could not reach its advisory service unless
+# AUDIT_ARGS=--allow-unreachable (see project/audit.py).
+audit: setup
+	$(BIN)/python -m project.audit $(AUDIT_ARGS)
+
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 

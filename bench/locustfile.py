@@ -63,8 +63,8 @@ def sign_in_redirect(response) -> bool:
     return any(path.startswith(SIGN_IN_PATH) for path in locations)
 
 
-# Everything below needs locust (and so gevent's patching); the code above does not, so that a
-# test can check the TOTP codes in a process of its own without starting a load.
+# Everything below needs locust (and so gevent's patching), loaded only when bench.load runs this
+# file; the code above does not, so that tests can import it next to Django.
 if os.environ.get("BENCH_LOAD_PLAN"):
     import gevent
     from gevent.event import Event

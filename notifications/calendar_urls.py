@@ -6,7 +6,7 @@ app_name = "calendar"
 
 urlpatterns = [
     path("", calendar_feeds, name="feeds"),
-    path("<int:feed_id>/revoke/", calendar_feed_revoke_view, name="feed_revoke"),
+    path("<oid:feed_id>/revoke/", calendar_feed_revoke_view, name="feed_revoke"),
     # Public (project/middleware.py): the secret token is the key.
     path("feed/<str:token>.ics", calendar_feed, name="feed"),
 ]

@@ -288,7 +288,7 @@ def deadline_step(*, deadline, step, today, steps=()) -> list[Message]:
     """A reminder before a due date, or an escalation after it; ``steps`` is the whole ladder."""
     review = deadline.review
     tasks = holders.deadline_tasks(deadline)
-    people = holders.deadline_holders(deadline)
+    people = holders.deadline_holders(deadline, tasks=tasks)
     context = {
         **review_context(review),
         "deadline_title": deadline.title,

@@ -56,7 +56,8 @@ class ReminderLadderForm(forms.Form):
 
     def clean_reminder_days(self) -> list[int]:
         parts = [part.strip() for part in self.cleaned_data["reminder_days"].split(",")]
-        if any(not part.isdigit() for part in parts if part) or not any(parts):
+        # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+        if any(not part.isdecimal() for part in parts if part) or not any(parts):
             raise forms.ValidationError("Enter whole numbers of days separated by commas")
         days = sorted({int(part) for part in parts if part}, reverse=True)
         if any(day < 1 or day > 90 for day in days):

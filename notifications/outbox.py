@@ -1,9 +1,9 @@
 """The outbox: the one way the rest of the service sends email.
 
 ``email_queue(event, **facts)`` writes one ``Email`` row per message in the caller's transaction
-and, once that transaction commits, asks a Celery worker to send each. If the transaction rolls
-back, the rows go with it and nothing is sent. If the broker is down at commit, the rows wait and
-the stuck-email sweep sends them.
+and, once that transaction commits, asks a Celery worker to send them, up to ``CHUNK_SIZE`` to a
+task. If the transaction rolls back, the rows go with it and nothing is sent. If the broker is
+down at commit, the rows wait and the stuck-email sweep sends them.
 """
 
 import logging
@@ -16,6 +16,12 @@ from notifications import events
 from notifications.models import Email, EmailPreference, EmailStatus
 
 logger = logging.getLogger(__name__)
+
+# Emails sent by one task over one connection to the provider. A task costs tens of
+# milliseconds and a connection a few; fifty spreads both thin, yet a backlog still shares out
+# between the worker's processes, and a worker killed mid-chunk leaves only these rows for the
+# sweep (see docs/adr/0007-the-email-outbox.md, "Chunks").
+CHUNK_SIZE = 50
 
 BUILDERS = {
     "review_notified": events.review_notified,
@@ -101,16 +107,20 @@ def _tidy(text: str) -> str:
 
 
 def emails_dispatch(email_ids: list[int]) -> None:
-    """Ask the worker to send each email; a broker that is down leaves them for the sweep."""
-    from notifications.tasks import send_email
+    """Ask the worker to send the emails, ``CHUNK_SIZE`` to a task; a broker that is down leaves
+    them for the sweep."""
+    from notifications.tasks import send_emails
 
     queued = []
-    for email_id in email_ids:
+    for start in range(0, len(email_ids), CHUNK_SIZE):
+        chunk = list(email_ids[start : start + CHUNK_SIZE])
         try:
-            send_email.delay(email_id)
-        except Exception:  # the broker is unreachable: the stuck-email sweep sends it later
-            logger.warning("email %s queued in the outbox; the broker did not take it", email_id)
+            send_emails.delay(chunk)
+        except Exception:  # the broker is unreachable: the stuck-email sweep sends them later
+            logger.warning(
+                "%s emails queued in the outbox; the broker did not take them", len(chunk)
+            )
             break
-        queued.append(email_id)
+        queued.extend(chunk)
     # The sweep leaves rows with a task on the way alone, so a backlog is not queued twice.
     Email.objects.filter(pk__in=queued).update(queued_at=timezone.now())

@@ -6,11 +6,12 @@ writes a ``ReminderStep`` row (unique on deadline, step and due date) and its ou
 transaction, so a rung fires once even if two sweeps run at the same time.
 """
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from notifications.ladder import LadderSettings, Step, ladder_steps, next_step_on, steps_due
@@ -84,8 +85,8 @@ def reminders_sweep(*, today: date | None = None) -> SweepResult:
 
     today = today or timezone.localdate()
     result = SweepResult()
-    due = Deadline.objects.filter(met_on__isnull=True, next_action_on__lte=today)
-    for pk in due.order_by("next_action_on", "pk").values_list("pk", flat=True):
+    ladders: dict[int, LadderSettings] = {}  # each partnership's ladder, read once a sweep
+    for pk in _due_deadline_ids(today):
         with transaction.atomic():
             # Another sweep working on this deadline holds its row: leave it to that sweep.
             deadline = (
@@ -95,7 +96,10 @@ def reminders_sweep(*, today: date | None = None) -> SweepResult:
                 .first()
             )
             if deadline is not None:
-                _fire_due_steps(deadline, today, result)
+                partnership_id = deadline.review.partnership_id
+                if partnership_id not in ladders:
+                    ladders[partnership_id] = ladder_for(partnership_id)
+                _fire_due_steps(deadline, today, result, ladders[partnership_id])
     if result.steps:
         logger.info(
             "reminder sweep: %s reminders, %s escalations, %s passed over, %s emails",
@@ -107,15 +111,43 @@ def reminders_sweep(*, today: date | None = None) -> SweepResult:
     return result
 
 
-def _fire_due_steps(deadline, today: date, result: SweepResult) -> None:
+def _due_deadline_ids(today: date) -> list[int]:
+    """The open deadlines with a rung due by ``today``, earliest first: one query on the partial
+    index ``open_deadline_next_action``.
+
+    Most sweeps find nothing due, and then this query is all the sweep costs. Compiling it with
+    the ORM costs several times what PostgreSQL takes to answer it, so its SQL is compiled once
+    per process (``_due_sql``) and only the date changes."""
+    with connection.cursor() as cursor:
+        cursor.execute(_due_sql(connection.vendor), [connection.ops.adapt_datefield_value(today)])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+@functools.cache
+def _due_sql(vendor: str) -> str:
+    """The SQL of the sweep's predicate with the date as its only parameter (quoting differs by
+    database, hence the vendor in the cache key)."""
+    from workflows.models import Deadline
+
+    due = Deadline.objects.filter(met_on__isnull=True, next_action_on__lte=date.min)
+    sql, params = (
+        due.order_by("next_action_on", "pk").values_list("pk", flat=True).query.sql_with_params()
+    )
+    if len(params) != 1:  # the date must stay a parameter, or the cached SQL would be wrong
+        raise RuntimeError(f"The sweep's predicate has parameters {params!r}, not one date.")
+    return sql
+
+
+def _fire_due_steps(deadline, today: date, result: SweepResult, ladder: LadderSettings) -> None:
     from notifications.outbox import email_queue
 
     result.deadlines += 1
-    steps = deadline_steps(deadline)
+    steps = deadline_steps(deadline, ladder)
     done = steps_done(deadline)
     if not deadline.review.is_paused:
         for step, passed_over in steps_due(steps, done, today):
-            if not _record_step(deadline, step, passed_over):
+            fired = _record_step(deadline, step, passed_over)
+            if fired is None:
                 continue  # fired by another sweep a moment ago
             done.add(step.step)
             result.steps.append(f"{deadline.review.reference}:{deadline.rule}:{step.step}")
@@ -125,9 +157,7 @@ def _fire_due_steps(deadline, today: date, result: SweepResult) -> None:
             emails = email_queue(
                 "deadline_step", deadline=deadline, step=step, today=today, steps=steps
             )
-            ReminderStep.objects.get(
-                deadline=deadline, step=step.step, due_on=deadline.due_on
-            ).emails.set(emails)
+            fired.emails.set(emails)
             result.emails += len(emails)
             if step.kind == "reminder":
                 result.reminders += 1
@@ -137,11 +167,11 @@ def _fire_due_steps(deadline, today: date, result: SweepResult) -> None:
     deadline.save(update_fields=["next_action_on"])
 
 
-def _record_step(deadline, step: Step, passed_over: bool) -> bool:
-    """Write the rung's row; False when it already exists (the unique constraint decides)."""
+def _record_step(deadline, step: Step, passed_over: bool) -> ReminderStep | None:
+    """Write the rung's row; None when it already exists (the unique constraint decides)."""
     try:
         with transaction.atomic():
-            ReminderStep.objects.create(
+            return ReminderStep.objects.create(
                 deadline=deadline,
                 step=step.step,
                 kind=step.kind,
@@ -150,5 +180,4 @@ def _record_step(deadline, step: Step, passed_over: bool) -> bool:
                 skipped=passed_over,
             )
     except IntegrityError:
-        return False
-    return True
+        return None

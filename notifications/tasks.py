@@ -7,14 +7,30 @@ from celery import shared_task
 from notifications.digest import digests_send
 from notifications.outbox import emails_dispatch
 from notifications.reminders import reminders_sweep
-from notifications.sending import SendFailed, email_send, emails_requeue_stuck
+from notifications.sending import SendFailed, email_send, emails_requeue_stuck, emails_send
 
 logger = logging.getLogger(__name__)
 
 
+@shared_task(name="notifications.send_emails", acks_late=True)
+def send_emails(email_ids: list[int]) -> int:
+    """Send a chunk of outbox rows over one connection; returns how many this task sent.
+
+    A retry is safe: rows are claimed before they are sent. Rows whose attempt failed get one
+    task per back-off, due when it ends.
+    """
+    outcome = emails_send(email_ids)
+    for retry_in, failed_ids in outcome.retries().items():
+        try:
+            send_emails.apply_async((failed_ids,), countdown=retry_in)
+        except Exception:  # the broker is unreachable: the stuck-email sweep retries them
+            logger.warning("%s failed emails left for the sweep to retry", len(failed_ids))
+    return len(outcome.sent)
+
+
 @shared_task(name="notifications.send_email", bind=True, max_retries=None, acks_late=True)
 def send_email(self, email_id: int) -> bool:
-    """Send one outbox row. A retry is safe: the row is claimed before it is sent."""
+    """Send one outbox row: tasks queued before emails went in chunks still reach a worker."""
     try:
         return email_send(email_id)
     except SendFailed as failure:

@@ -91,6 +91,6 @@ def _find(message_id: str, email_id) -> Email | None:
         found = emails.filter(provider_message_id=message_id).first()
         if found is not None:
             return found
-    if email_id and str(email_id).isdigit():
+    if email_id and str(email_id).isdecimal():
         return emails.filter(pk=int(email_id)).first()
     return None

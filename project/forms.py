@@ -191,7 +191,8 @@ class GovukDateField(forms.MultiValueField):
     @staticmethod
     def parse_month(text: str) -> int | None:
         """Read a month given as a number or as an English name or abbreviation."""
-        if text.isdigit():
+        # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+        if text.isdecimal():
             return int(text)
         lowered = text.lower().rstrip(".")
         if len(lowered) >= 3:
@@ -210,12 +211,12 @@ class GovukDateField(forms.MultiValueField):
             raise self.error("incomplete", missing, missing=" and ".join(missing))
         day_text, month_text, year_text = parts
         month = self.parse_month(month_text)
-        if not day_text.isdigit() or month is None or not year_text.isdigit():
+        if not day_text.isdecimal() or month is None or not year_text.isdecimal():
             bad = [
                 name
                 for name, ok in zip(
                     DATE_PARTS,
-                    (day_text.isdigit(), month is not None, year_text.isdigit()),
+                    (day_text.isdecimal(), month is not None, year_text.isdecimal()),
                     strict=True,
                 )
                 if not ok
@@ -225,7 +226,7 @@ class GovukDateField(forms.MultiValueField):
             raise self.error("year_length", ["year"])
         try:
             return datetime.date(int(year_text), month, int(day_text))
-        except ValueError:
+        except (ValueError, OverflowError):  # a month or day too big for a C long
             raise self.error("invalid", list(DATE_PARTS)) from None
 
     def clean(self, value):

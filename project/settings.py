@@ -7,10 +7,12 @@ emails written to ``var/mail/``. Environment variables switch to production part
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,21 +77,31 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "django_celery_beat",
     "anymail",
+    # Two-factor sign-in (TOTP authenticator apps) for coordinators and chairs.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # Sign-in throttling: too many wrong passwords lock that sign-in for a while.
+    "axes",
     "workflows",
     "notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content Security Policy header (CONTENT_SECURITY_POLICY, under "Security." below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "project.middleware.LoginRequiredMiddleware",
     "project.database_outage.DatabaseOutageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # viewflow's engine runs our flows; its own frontend and middleware are not used.
@@ -139,6 +151,30 @@ AUTH_USER_MODEL = "workflows.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:list"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out sign-in before the password is checked.
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes): this many wrong passwords for one email address from one
+# IP address lock that pair out for the cool-off period. A new password (reset link) unlocks.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field, whatever USERNAME_FIELD is
+# Cut to the length axes stores, so a very long address counts as a wrong sign-in, not a crash.
+AXES_USERNAME_CALLABLE = "project.sign_in_throttling.sign_in_username"
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked out do not push the time to try again further away (the page says when).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "workflows.views.sign_in.locked_out"
+# Two-factor sign-in (django-otp, TOTP) for coordinators and chairs: the name authenticator
+# apps show, and the wait after each wrong code (1, 2, 4, 8... seconds).
+OTP_TOTP_ISSUER = "Manage domestic homicide reviews"
+OTP_TOTP_THROTTLE_FACTOR = 1
+# A session with no request for this long ends (SESSION_COOKIE_AGE, below, ends any session
+# that long after sign-in).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -278,7 +314,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
+# A form sent without its token (a forged post, or a page open across a sign-in) is refused with
+# a GOV.UK page rather than Django's plain one.
+CSRF_FAILURE_VIEW = "project.csrf.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp 4): scripts, styles, fonts and images only from this
+# service's own address, never inline and never eval, so a payload that slips into a page cannot
+# run. Pages keep no inline <script>, <style>, style="" or on...="" attributes (templates/ is
+# checked by tests/browser/test_content_security_policy.py). The authenticator app's QR code is
+# inline SVG markup, so images need no data: URIs. Nothing may frame a page (as X-Frame-Options).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

@@ -1,16 +1,53 @@
+import functools
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.http import Http404
+from django.urls import include, path, register_converter
+from django.urls import re_path as django_path
 
 from notifications.govuk_notify import NotifyTrackingWebhookView
 from notifications.views import email_preferences, reminder_ladder
 from project.health import healthz
+from project.opaque_ids import OpaqueIdConverter
 from workflows.action_plan.views import partnership_board_report
 from workflows.public.views import page_feedback
 from workflows.qa.views import pack_public_download
 from workflows.views.accounts import PasswordResetLinkView, password_reset, password_reset_sent
 from workflows.views.home import home
 from workflows.views.participants import InvitationView
+from workflows.views.sign_in import two_factor_setup, two_factor_verify
+
+# Database ids in addresses are opaque strings (project/opaque_ids.py). Registered here, before
+# the include()s below import the URL modules that use it.
+register_converter(OpaqueIdConverter, "oid")
+
+
+def anymail_tracking_urls():
+    """Anymail's delivery-report webhooks only: the service receives no inbound email.
+
+    A provider that is not set up here (its signing key unset) makes anymail raise a
+    configuration error inside the view; a stranger's post to it is answered 404, not 500.
+    """
+    from anymail import urls as anymail_urls
+    from anymail.exceptions import AnymailConfigurationError
+
+    def unconfigured_is_404(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except AnymailConfigurationError:
+                raise Http404("This email provider's webhook is not set up.") from None
+
+        return wrapped
+
+    return [
+        django_path(str(url.pattern), unconfigured_is_404(url.callback), name=url.name)
+        for url in anymail_urls.urlpatterns
+        if "tracking" in (url.name or "")
+    ]
+
 
 urlpatterns = [
     path("", home, name="home"),
@@ -20,6 +57,9 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    # The second step of sign-in for coordinators and chairs (project/middleware.py sends them).
+    path("sign-in/two-factor/", two_factor_verify, name="two_factor_verify"),
+    path("sign-in/two-factor/set-up/", two_factor_setup, name="two_factor_setup"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation"),
     path("password-reset/", password_reset, name="password_reset"),
@@ -47,7 +87,7 @@ urlpatterns = [
     path("partnerships/<slug:slug>/page-feedback/", page_feedback, name="page_feedback"),
     # Delivery reports from the email provider: anymail's webhooks (HTTP basic auth with
     # ANYMAIL_WEBHOOK_SECRET) and GOV.UK Notify's callbacks (a bearer token).
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_tracking_urls(), "anymail"))),
     path(
         "webhooks/govuk-notify/",
         NotifyTrackingWebhookView.as_view(),

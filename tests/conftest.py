@@ -7,13 +7,23 @@ they skip locally; under CI=true a missing service fails the run, never skips it
 import os
 import shutil
 import socket
+import time
 from datetime import date
 from urllib.parse import urlparse
 
 import pytest
 import time_machine
+from django.contrib.auth import SESSION_KEY
 from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+# Connects the sign-in receiver that starts a session's idle clock, as the server does when it
+# loads its middleware at start-up (the test client loads it only at its first request).
+import project.middleware  # noqa: F401
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,
@@ -22,7 +32,7 @@ from tests.factories import (
     ReviewFactory,
     UserFactory,
 )
-from workflows.models import ParticipantRole, Review, Role
+from workflows.models import ParticipantRole, Review, Role, User
 from workflows.stages import QaOutcome, Stage
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -60,6 +70,67 @@ def pytest_runtest_setup(item):
             pytest.fail(f"CI=true but the service is missing: {missing}")
         if missing:
             pytest.skip(missing)
+
+
+# Two-factor sign-in in tests. Coordinators and chairs must type a code from an authenticator
+# app after their password (project/middleware.py). This is the one place the suite deals with
+# it for sign-ins that are not the subject of a test:
+# * ``Client.force_login`` and ``Client.login`` (below) leave the session as the two-factor page
+#   would: verified with the person's authenticator app (a confirmed TOTPDevice, made if they
+#   have none);
+# * the browser tests' ``sign_in`` (tests/browser/conftest.py) and the contention tests' client
+#   (tests/workflows/contention_client.py) type the real code into the real page.
+# tests/test_two_factor.py signs in without these shortcuts.
+def authenticator(user) -> TOTPDevice:
+    """The person's confirmed authenticator app, made if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator app")
+
+
+def authenticator_code(device: TOTPDevice) -> str:
+    """The 6-digit code the person's app shows now, as the server will take it.
+
+    A code is taken once, so a second sign-in within the same 30 seconds types the next code
+    (the server allows one step of clock drift) or, if that is spent too, waits for it.
+    """
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    step = max(totp.t(), device.last_t + 1)
+    if step > totp.t() + device.tolerance:
+        time.sleep((step - device.tolerance - device.drift) * device.step + device.t0 - time.time())
+    totp.time = device.t0 + (step - device.drift) * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def _signed_in_with_two_factor(client: Client) -> None:
+    session = client.session
+    device = authenticator(User.objects.get(pk=session[SESSION_KEY]))
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_client_signs_in_with_two_factor():
+    """``force_login`` and ``login`` give a session verified with an authenticator app; ``login``
+    hands django-axes the request it needs (a test client's own address)."""
+    force_login, login = Client.force_login, Client.login
+
+    def force_login_with_two_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        _signed_in_with_two_factor(self)
+
+    def login_with_two_factor(self, **credentials):
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        signed_in = login(self, **{"request": request, **credentials})
+        if signed_in:
+            _signed_in_with_two_factor(self)
+        return signed_in
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login_with_two_factor)
+        patch.setattr(Client, "login", login_with_two_factor)
+        yield
 
 
 @pytest.fixture(autouse=True)

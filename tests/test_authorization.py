@@ -88,7 +88,14 @@ PERSONAS = (
 )
 SEES_REAL_NAMES = {"chair", "coordinator", "csp_chair"}
 # Redirect cells: where the redirect goes (``L`` is checked to carry ``?next=`` back here).
-REDIRECTS = {"R": "/reviews/", "I": "/invitation/", "P": "/password-reset/", "C": "/tasks/cover/"}
+REDIRECTS = {
+    "R": "/reviews/",
+    "I": "/invitation/",
+    "P": "/password-reset/",
+    "C": "/tasks/cover/",
+    # The import's check page with nothing waiting to be checked goes back to the upload.
+    "M": "/reviews/import/",
+}
 
 # fmt: off
 # The expected answer to a GET, for each URL (or variant) and persona.
@@ -98,6 +105,8 @@ GET_EXPECTED = {
     "home":                                            "200 R   R   R   R   R   R   R   R",
     "healthz":                                         "H   H   H   H   H   H   H   H   H",
     "login":                                           "200 R   R   R   R   R   R   R   R",
+    "two_factor_verify":                               "L   R   R   R   R   R   R   R   R",
+    "two_factor_setup":                                "L   R   R   R   R   R   R   R   R",
     "logout":                                          "L   405 405 405 405 405 405 405 405",
     "invitation[valid]":                               "I   I   I   I   I   I   I   I   I",
     "invitation[expired]":                             "200 200 200 200 200 200 200 200 200",
@@ -107,6 +116,9 @@ GET_EXPECTED = {
     "password_reset_confirm[expired]":                 "200 200 200 200 200 200 200 200 200",
     "reviews:list":                                    "L   200 200 200 200 200 200 200 200",
     "reviews:start":                                   "L   403 403 403 403 403 403 200 403",
+    "reviews:import":                                  "L   403 403 403 403 403 403 200 403",
+    "reviews:import_template":                         "L   403 403 403 403 403 403 200 403",
+    "reviews:import_check":                            "L   403 403 403 403 403 403 M   403",
     "reviews:detail":                                  "L   404 200 200 200 200 200 200 200",
     "reviews:detail@other":                            "L   404 404 404 404 404 404 404 404",
     "reviews:agency_add":                              "L   404 404 404 404 404 404 200 404",
@@ -243,7 +255,11 @@ GET_EXPECTED = {
 # the task list with an error, nothing changed. Every other cell also means nothing changed.
 POST_EXPECTED = {
     # persona:                                          ann out hlt pol mgr pnl chr crd csp
+    "two_factor_verify":                               "L   R   R   R   R   R   R   R   R",
+    "two_factor_setup":                                "L   R   R   R   R   R   R   R   R",
     "reviews:start":                                   "L   403 403 403 403 403 403 200 403",
+    "reviews:import":                                  "L   403 403 403 403 403 403 200 403",
+    "reviews:import_check":                            "L   403 403 403 403 403 403 M   403",
     "reviews:step[pause]":                             "L   404 404 404 404 404 404 D   D",
     "reviews:step[complete-agency-reports]":           "L   404 404 404 404 404 200 200 404",
     "reviews:step[appoint-chair]":                     "L   404 404 404 404 404 404 D   404",
@@ -407,6 +423,8 @@ GET_CASES = {
     "home": ("home", None),
     "healthz": ("healthz", None),
     "login": ("login", None),
+    "two_factor_verify": ("two_factor_verify", None),
+    "two_factor_setup": ("two_factor_setup", None),
     "logout": ("logout", None),
     "invitation[valid]": ("invitation", invitation),
     "invitation[expired]": ("invitation", expired_invitation),
@@ -416,6 +434,9 @@ GET_CASES = {
     "password_reset_confirm[expired]": ("password_reset_confirm", expired_invitation),
     "reviews:list": ("reviews:list", None),
     "reviews:start": ("reviews:start", None),
+    "reviews:import": ("reviews:import", None),
+    "reviews:import_template": ("reviews:import_template", None),
+    "reviews:import_check": ("reviews:import_check", None),
     "reviews:detail": ("reviews:detail", of_review),
     "reviews:detail@other": ("reviews:detail", of_other),
     "reviews:agency_add": ("reviews:agency_add", of_review),
@@ -737,7 +758,11 @@ POST_CASES = {
         notify_callback_data,
         deliveries,
     ),
+    "two_factor_verify": ("two_factor_verify", None, no_data, reviews),
+    "two_factor_setup": ("two_factor_setup", None, no_data, reviews),
     "reviews:start": ("reviews:start", None, no_data, reviews),
+    "reviews:import": ("reviews:import", None, no_data, reviews),
+    "reviews:import_check": ("reviews:import_check", None, no_data, reviews),
     "reviews:step[pause]": ("reviews:step", step("pause"), pause_data, review_state),
     # Refused by its guard (agencies still reporting) for those who may take it.
     "reviews:step[complete-agency-reports]": (

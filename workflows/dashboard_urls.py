@@ -8,5 +8,5 @@ urlpatterns = [
     path("", dashboard, name="index"),
     path("export.csv", dashboard_csv, name="export_csv"),
     path("export.xlsx", dashboard_xlsx, name="export_xlsx"),
-    path("tasks/<int:task_id>/chase/", task_chase_view, name="chase"),
+    path("tasks/<oid:task_id>/chase/", task_chase_view, name="chase"),
 ]

@@ -117,6 +117,22 @@ class StepForm(forms.Form):
         else:
             del self.fields["reason"]
 
+    def clean_on(self):
+        """The service refuses these dates too; here the message names the date field."""
+        on, label = self.cleaned_data["on"], self.fields["on"].label
+        if on > timezone.localdate():
+            raise forms.ValidationError(f"{label} must be today or in the past")
+        pause = self.review.pauses.filter(resumed_on__isnull=True).first()
+        if self.review.is_paused and pause is not None:
+            earliest, what = pause.paused_on, "the date the review was paused"
+        else:
+            earliest, what = self.review.notified_on, "the date of notification"
+        if on < earliest:
+            raise forms.ValidationError(
+                f"{label} must be on or after {what} ({earliest:%-d %B %Y})"
+            )
+        return on
+
     def transition(self) -> str:
         """The name of the lifecycle transition this form's answers choose."""
         return self.step.transitions[0]

@@ -87,15 +87,15 @@ def deadline_tasks(deadline: Deadline) -> list[Task]:
     return [task for task in tasks if task.data.get("role") != "panel_member"]
 
 
-def deadline_holders(deadline: Deadline) -> list[User]:
+def deadline_holders(deadline: Deadline, tasks: list[Task] | None = None) -> list[User]:
     """The people a deadline waits for: the holders of its open tasks, or, where no task is
-    open against it, the coordinators who keep the timetable."""
+    open against it, the coordinators who keep the timetable. ``tasks``: the deadline's open
+    tasks when the caller has already read them (``deadline_tasks``)."""
     review = deadline.review
     if deadline.rule.startswith("recommendation-"):
         return recommendation_holders(deadline)
-    people = _unique(
-        person for task in deadline_tasks(deadline) for person in task_holders(task, review)
-    )
+    tasks = deadline_tasks(deadline) if tasks is None else tasks
+    people = _unique(person for task in tasks for person in task_holders(task, review))
     return people or coordinators(review)
 
 

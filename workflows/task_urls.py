@@ -14,12 +14,12 @@ app_name = "tasks"
 
 urlpatterns = [
     path("", task_list, name="list"),
-    path("<int:task_id>/claim/", task_claim_view, name="claim"),
-    path("<int:task_id>/release/", task_release_view, name="release"),
-    path("<int:task_id>/reassign/", task_reassign_view, name="reassign"),
+    path("<oid:task_id>/claim/", task_claim_view, name="claim"),
+    path("<oid:task_id>/release/", task_release_view, name="release"),
+    path("<oid:task_id>/reassign/", task_reassign_view, name="reassign"),
     path("bulk-reassign/", bulk_reassign_view, name="bulk_reassign"),
     path("cover/", cover_list, name="cover"),
-    path("cover/<int:cover_id>/end/", cover_end_view, name="cover_end"),
-    path("<slug:reference>/agency/<int:task_id>/", agency_task, name="agency"),
-    path("<slug:reference>/panel/<int:task_id>/", panel_comment, name="panel"),
+    path("cover/<oid:cover_id>/end/", cover_end_view, name="cover_end"),
+    path("<slug:reference>/agency/<oid:task_id>/", agency_task, name="agency"),
+    path("<slug:reference>/panel/<oid:task_id>/", panel_comment, name="panel"),
 ]

@@ -12,6 +12,7 @@ import hashlib
 import io
 import itertools
 import os
+import re
 import unicodedata
 import zipfile
 
@@ -35,6 +36,7 @@ CSV_SAMPLE_CHARS = 64 * 1024
 CSV_SAMPLE_ROWS = 20
 NAME_MAX_CHARS = 200
 CHUNK_BYTES = 64 * 1024
+WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
 # What zipfile raises for a damaged, encrypted or unsupported archive or member.
 ZIP_READ_ERRORS = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError)
 
@@ -107,7 +109,8 @@ def _type_from_name(name: str | None) -> str:
     if not name or not name.strip(" ."):
         raise UploadRefused(NO_NAME)
     # Browsers send a bare file name; a path means a crafted request, so it is refused outright.
-    if "/" in name or "\\" in name or "\x00" in name:
+    # Django keeps only the part after the last slash of a posted name, but not a drive ("C:").
+    if "/" in name or "\\" in name or "\x00" in name or WINDOWS_DRIVE.match(name):
         raise UploadRefused(FOLDERS)
     content_type = EXTENSION_TYPES.get(_extension(name))
     if content_type is None:

@@ -23,17 +23,19 @@ app_name = "reviews"
 urlpatterns = [
     path("", review_list, name="list"),
     path("start/", review_start_view, name="start"),
+    # Before the <slug:reference>/ patterns, which would otherwise take "import" for a reference.
+    path("import/", include("workflows.imports.urls")),
     path("<slug:reference>/", review_detail, name="detail"),
     path("<slug:reference>/steps/<slug:slug>/", review_step, name="step"),
     path("<slug:reference>/agencies/add/", review_agency_add_view, name="agency_add"),
     path("<slug:reference>/people/", review_people, name="people"),
     path(
-        "<slug:reference>/people/<int:participant_id>/remove/",
+        "<slug:reference>/people/<oid:participant_id>/remove/",
         participant_remove,
         name="participant_remove",
     ),
     path(
-        "<slug:reference>/people/<int:participant_id>/resend/",
+        "<slug:reference>/people/<oid:participant_id>/resend/",
         invitation_resend_view,
         name="invitation_resend",
     ),
@@ -41,17 +43,17 @@ urlpatterns = [
     path("<slug:reference>/documents/", document_list, name="documents"),
     path("<slug:reference>/documents/upload/", document_upload_view, name="document_upload"),
     path(
-        "<slug:reference>/documents/versions/<int:version_id>/download/",
+        "<slug:reference>/documents/versions/<oid:version_id>/download/",
         document_download,
         name="document_download",
     ),
     path(
-        "<slug:reference>/documents/versions/<int:version_id>/view/",
+        "<slug:reference>/documents/versions/<oid:version_id>/view/",
         document_view,
         name="document_view",
     ),
     path(
-        "<slug:reference>/documents/<int:document_id>/share/",
+        "<slug:reference>/documents/<oid:document_id>/share/",
         document_share_view,
         name="document_share",
     ),

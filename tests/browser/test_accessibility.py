@@ -23,12 +23,6 @@ DEMO_PASSWORD = "correct-horse-battery-staple"
 COORDINATOR = "coordinator@demo.example"
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """Let axe-core be injected even if the service sends a Content Security Policy."""
-    return {**browser_context_args, "bypass_csp": True}
-
-
 @pytest.fixture
 def demo(transactional_db):
     return load_demo(DEMO_PASSWORD)

@@ -2,6 +2,7 @@
 an agency's task, adding an agency, documents, reassignment, cover and bulk reassignment."""
 
 import pytest
+from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from tests.browser.conftest import assert_accessible, sign_in
@@ -60,7 +61,7 @@ def test_cover_and_bulk_reassignment(page, live_server, demo, path):
 def test_the_reassign_page(page, live_server, demo):
     task = Task.objects.filter(status="NEW", flow_task_type="HUMAN").order_by("pk").first()
     signed_in(page, live_server, "coordinator@demo.example").goto(
-        f"{live_server.url}/tasks/{task.pk}/reassign/"
+        live_server.url + reverse("tasks:reassign", args=[task.pk])
     )
     assert_accessible(page)
 

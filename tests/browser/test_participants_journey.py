@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
+from tests.browser.conftest import sign_in
 from workflows.demo import load_demo
 from workflows.models import Review, User
 from workflows.qa.samples import submission_documents_upload
@@ -31,11 +32,7 @@ class Person:
     def __init__(self, new_context, live_server, email, password=PASSWORD):
         self.page = new_context().new_page()
         self.url = live_server.url
-        self.page.goto(f"{self.url}/sign-in/")
-        self.page.locator("input[name='username']").fill(email)
-        self.page.locator("input[name='password']").fill(password)
-        self.page.locator("main").get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(f"{self.url}/reviews/")
+        sign_in(self.page, live_server, email, password)  # and the code, for coordinators
 
     def open_task(self, title: str, reference: str):
         """Open a task from My tasks, claiming it first when it waits in the role's queue."""

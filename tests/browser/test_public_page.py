@@ -22,8 +22,8 @@ OVERVIEW_NAME = "Robin - Testshire - 2027-a - DHR - Overview report.pdf"
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    """Let axe-core be injected even if the service sends a Content Security Policy."""
-    return {**browser_context_args, "bypass_csp": True, "accept_downloads": True}
+    """Let the test read what a download saved (the page's Content Security Policy applies)."""
+    return {**browser_context_args, "accept_downloads": True}
 
 
 @pytest.fixture(autouse=True)

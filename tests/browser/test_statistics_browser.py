@@ -13,12 +13,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery-staple"
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """Let axe-core be injected even if the service sends a Content Security Policy."""
-    return {**browser_context_args, "bypass_csp": True}
-
-
 @pytest.fixture
 def demo(transactional_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -20,11 +21,8 @@ from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
 
 
-class RefusingBackend:
+class RefusingBackend(BaseEmailBackend):
     """An email provider that is down: every send raises."""
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("provider unreachable")

@@ -3,11 +3,18 @@
 It imports nothing of Django's: like a browser, it loads the form from the real server, waits
 until every other person has loaded theirs too, posts it, follows the redirect and reads what the
 page says. ``tests/workflows/test_contention.py`` starts twenty of these at once.
+
+Coordinators and chairs are sent to the two-factor page first; like their authenticator app, the
+client works out the code from the secret key and the time (the server's, from its ``Date``
+header: the test server's clock is moved to the suite's today) and types it in.
 """
 
+import hashlib
+import hmac
 import html
 import re
-from urllib.parse import urljoin
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlparse
 
 import requests
 
@@ -41,15 +48,57 @@ def what_the_page_says(page: str) -> dict:
     }
 
 
-def attempt(*, index, base_url, path, session_id, data, barrier, results) -> None:
-    """Load the form at ``path`` signed in with ``session_id``, wait at ``barrier`` for the
-    others, post ``data`` with the form's CSRF token, and put what happened on ``results``."""
+def security_code(key_hex: str, at: float, step: int = 30, digits: int = 6) -> str:
+    """The code an authenticator app shows at time ``at`` (TOTP, RFC 6238, with SHA-1)."""
+    counter = int(at // step).to_bytes(8, "big")
+    digest = hmac.new(bytes.fromhex(key_hex), counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{number % 10**digits:0{digits}d}"
+
+
+def type_security_code(browser, page_url: str, key_hex: str) -> None:
+    """On the two-factor page at ``page_url``, type the code the app shows; fail if refused."""
+    page = browser.get(page_url, timeout=TIMEOUT, allow_redirects=False)
+    token = CSRF.search(page.text)
+    if page.status_code != 200 or token is None:
+        raise RuntimeError(f"the two-factor page did not load: {page.status_code}")
+    server_time = parsedate_to_datetime(page.headers["Date"]).timestamp()
+    next_path = re.search(r'name="next" value="([^"]*)"', page.text).group(1)
+    response = browser.post(
+        page_url,
+        data={
+            "otp_token": security_code(key_hex, server_time),
+            "next": html.unescape(next_path),
+            "csrfmiddlewaretoken": token.group(1),
+        },
+        headers={"Referer": page_url},
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"the security code was refused: {what_the_page_says(response.text)}")
+
+
+def attempt(
+    *, index, base_url, path, session_id, authenticator_key, data, barrier, results
+) -> None:
+    """Load the form at ``path`` signed in with ``session_id`` (typing the code from the
+    authenticator app with ``authenticator_key`` if the server asks for it), wait at ``barrier``
+    for the others, post ``data`` with the form's CSRF token, and put what happened on
+    ``results``."""
     outcome = {"index": index}
     try:
         with requests.Session() as browser:
             browser.cookies.set("sessionid", session_id)
             url = urljoin(base_url, path)
             form = browser.get(url, timeout=TIMEOUT, allow_redirects=False)
+            if urlparse(form.headers.get("Location", "")).path == "/sign-in/two-factor/":
+                type_security_code(
+                    browser, urljoin(url, form.headers["Location"]), authenticator_key
+                )
+                outcome["two_factor"] = True
+                form = browser.get(url, timeout=TIMEOUT, allow_redirects=False)
             outcome["form_status"] = form.status_code
             token = CSRF.search(form.text)
             if form.status_code != 200 or token is None:

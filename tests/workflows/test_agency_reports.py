@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from tests.factories import AgencyFactory, UserFactory
@@ -250,7 +251,7 @@ def test_the_coordinator_adds_a_late_agency_through_the_page(client, review, peo
 
 def test_agency_task_pages_are_for_the_agencys_own_people(client, review, people, police):
     task = agency_task(review, "agency_scoping", police)
-    url = f"/tasks/{review.reference}/agency/{task.pk}/"
+    url = reverse("tasks:agency", args=[review.reference, task.pk])
     for person in ("health author", "police manager", "coordinator"):
         client.force_login(people[person])
         assert client.get(url).status_code == 404, person
@@ -287,7 +288,7 @@ def test_the_chair_must_say_what_to_change_when_sending_a_report_back(
         )
     task = agency_task(review, "agency_acceptance", police)
     client.force_login(people["chair"])
-    url = f"/tasks/{review.reference}/agency/{task.pk}/"
+    url = reverse("tasks:agency", args=[review.reference, task.pk])
     response = client.post(url, {"decision": "send_back", "on_0": "1", "on_1": "5", "on_2": "2027"})
     assert "Enter what the agency needs to change" in response.content.decode()
     task.refresh_from_db()
@@ -306,7 +307,7 @@ def test_the_author_uploads_on_the_report_task_itself(
         answer="involved",
     )
     task = agency_task(review, "agency_report", police)
-    url = f"/tasks/{review.reference}/agency/{task.pk}/"
+    url = reverse("tasks:agency", args=[review.reference, task.pk])
     client.force_login(people["police author"])
     page = client.get(url).content.decode()
     assert 'enctype="multipart/form-data"' in page and "Nothing uploaded yet" in page

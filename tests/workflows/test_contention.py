@@ -29,7 +29,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from notifications.models import Email
-from tests.conftest import TODAY
+from tests.conftest import TODAY, authenticator
 from tests.factories import MembershipFactory, UserFactory
 from tests.workflows.contention_client import attempt
 from workflows.models import Participant, ParticipantRole, Pause, ReviewHistory, Role
@@ -177,6 +177,7 @@ def post_at_once(server, path: str, people, data: dict) -> list[dict]:
                 "base_url": server["base_url"],
                 "path": path,
                 "session_id": signed_in(person),
+                "authenticator_key": authenticator(person).key,
                 "data": data,
                 "barrier": barrier,
                 "results": results,
@@ -338,6 +339,8 @@ def test_twenty_people_pausing_one_review_pause_it_once(
     report = describe(outcomes) + "\n" + server_errors(server)
     assert not [outcome for outcome in outcomes if "error" in outcome], report
     assert not [o for o in outcomes if 500 in (o["status"], o["page_status"])], report
+    # Coordinators and CSP chairs: each typed the code from their authenticator app first.
+    assert all(o.get("two_factor") for o in outcomes), report
     detail = reverse("reviews:detail", args=[review.reference])
     assert all(o["status"] == 302 and o["location"] == detail for o in outcomes), report
     winners = [o for o in outcomes if "Pause the review: done." in o["banners"]]

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.client import encode_multipart
+from django.urls import reverse
 
 from tests.factories import MembershipFactory, ParticipantFactory, UserFactory
 from tests.workflows.test_uploads import PDF_BYTES, docx_bytes
@@ -102,7 +103,7 @@ def documents_url(review) -> str:
 
 def download_url(document) -> str:
     version = document.versions.get()
-    return f"/reviews/{document.review.reference}/documents/versions/{version.pk}/download/"
+    return reverse("reviews:document_download", args=[document.review.reference, version.pk])
 
 
 def listed_titles(html: str) -> set[str]:
@@ -183,7 +184,7 @@ def test_a_pdf_can_be_viewed_in_the_browser_and_the_view_is_recorded(
     documents, review, coordinator
 ):
     version = documents[TERMS].versions.get()
-    url = f"/reviews/{review.reference}/documents/versions/{version.pk}/view/"
+    url = reverse("reviews:document_view", args=[review.reference, version.pk])
     response = as_user(coordinator).get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("inline")
@@ -202,7 +203,7 @@ def test_an_earlier_version_can_still_be_downloaded(documents, review, coordinat
     html = page(client.get(documents_url(review)))
     first, second = documents[TERMS].versions.order_by("number")
     for version, content, extension in ((first, PDF_BYTES, "pdf"), (second, newer, "docx")):
-        url = f"/reviews/{review.reference}/documents/versions/{version.pk}/download/"
+        url = reverse("reviews:document_download", args=[review.reference, version.pk])
         assert url in html
         response = client.get(url)
         assert b"".join(response.streaming_content) == content
@@ -241,7 +242,7 @@ def test_agencies_see_the_combined_chronology_only_once_the_chair_shares_it(
 
     chair = as_user(independent_chair)
     assert "Share with agencies" in page(chair.get(documents_url(review)))
-    response = chair.post(f"{documents_url(review)}{combined.pk}/share/")
+    response = chair.post(reverse("reviews:document_share", args=[review.reference, combined.pk]))
     assert response.status_code == 302
 
     assert COMBINED in listed_titles(page(author.get(documents_url(review))))
@@ -253,7 +254,9 @@ def test_an_agency_author_cannot_share(documents, review, police_author):
     combined = documents[COMBINED]
     document_share(document=combined, by=review.independent_chair)
     police_imr = documents[POLICE_IMR]
-    response = as_user(police_author).post(f"{documents_url(review)}{police_imr.pk}/share/")
+    response = as_user(police_author).post(
+        reverse("reviews:document_share", args=[review.reference, police_imr.pk])
+    )
     assert response.status_code == 403
     police_imr.refresh_from_db()
     assert not police_imr.shared_with_agencies

@@ -125,9 +125,10 @@ def test_sign_in_page_renders(client):
     assert 'type="password"' in html
 
 
-def test_signing_in_with_email_and_password_opens_the_reviews(client, coordinator):
+def test_signing_in_with_email_and_password_opens_the_reviews(client, police_author):
+    # An agency author: coordinators and chairs type a code next (tests/test_two_factor.py).
     response = client.post(
-        "/sign-in/", {"username": "coordinator@test.example", "password": PASSWORD}
+        "/sign-in/", {"username": "police.author@test.example", "password": PASSWORD}
     )
 
     assert response.status_code == 302

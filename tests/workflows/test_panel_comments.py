@@ -4,6 +4,7 @@ unanswered request never holds the review up and is withdrawn when the stage mov
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from tests.factories import UserFactory
@@ -68,9 +69,9 @@ def test_comments_are_stored_and_shown_to_the_chair_only(
     review, members = panel
     task = requests(review).get(owner=members[0])
     client.force_login(members[1])
-    assert client.get(f"/tasks/{review.reference}/panel/{task.pk}/").status_code == 404
+    url = reverse("tasks:panel", args=[review.reference, task.pk])
+    assert client.get(url).status_code == 404
     client.force_login(members[0])
-    url = f"/tasks/{review.reference}/panel/{task.pk}/"
     assert "Enter your comments" in client.post(url, {"text": " "}).content.decode()
     assert client.post(url, {"text": "Add the GP to the scope."}).status_code == 302
     assert PanelComment.objects.get().text == "Add the GP to the scope."

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import ParticipantFactory, ReviewFactory, UserFactory
@@ -249,7 +250,9 @@ def test_an_invitation_can_be_sent_again(
     assert "Send invitation again" in client.get(people_url(working_review)).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"{people_url(working_review)}{participant.pk}/resend/")
+        response = client.post(
+            reverse("reviews:invitation_resend", args=[working_review.reference, participant.pk])
+        )
 
     assert response.status_code == 302
     assert len(outbox) == 2
@@ -264,7 +267,9 @@ def test_removing_a_participant_hides_the_review_from_them(
 ):
     author = signed_in(police_author)
     assert author.get(detail_url(review)).status_code == 200
-    remove_url = f"{people_url(review)}{police_participant.pk}/remove/"
+    remove_url = reverse(
+        "reviews:participant_remove", args=[review.reference, police_participant.pk]
+    )
     client = signed_in(coordinator)
     assert "Why is this person leaving the review?" in client.get(remove_url).content.decode()
 
@@ -280,7 +285,7 @@ def test_removing_a_participant_hides_the_review_from_them(
 
 
 def test_removing_needs_a_reason(coordinator, review, police_participant):
-    url = f"{people_url(review)}{police_participant.pk}/remove/"
+    url = reverse("reviews:participant_remove", args=[review.reference, police_participant.pk])
 
     html = signed_in(coordinator).post(url, {"reason": " "}).content.decode()
 
@@ -290,7 +295,7 @@ def test_removing_needs_a_reason(coordinator, review, police_participant):
 
 
 def test_only_the_coordinator_may_remove(review, police_participant, csp_chair, police_author):
-    url = f"{people_url(review)}{police_participant.pk}/remove/"
+    url = reverse("reviews:participant_remove", args=[review.reference, police_participant.pk])
 
     assert signed_in(csp_chair).post(url, {"reason": "No."}).status_code == 403
     assert signed_in(police_author).post(url, {"reason": "No."}).status_code == 403

@@ -1,9 +1,14 @@
 """Forgotten passwords: a single-use link by email, and no clue who has an account."""
 
 import re
+from datetime import timedelta
 
+import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from notifications.models import Email
 
@@ -63,3 +68,57 @@ def test_a_bad_address_is_refused_with_a_message(client, db):
     assert response.status_code == 200
     assert "Enter an email address in the correct format" in response.content.decode()
     assert not Email.objects.exists()
+
+
+def reset_form(client, person) -> str:
+    """Open a reset link for ``person``; the address of the form it leads to."""
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    opened = client.get(f"/password-reset/{uid}/{default_token_generator.make_token(person)}/")
+    assert opened.status_code == 302, "the token moves out of the address first"
+    return opened["Location"]
+
+
+def test_the_link_expires(client, coordinator, settings, _fixed_today):
+    uid = urlsafe_base64_encode(force_bytes(coordinator.pk))
+    link = f"/password-reset/{uid}/{default_token_generator.make_token(coordinator)}/"
+    assert settings.PASSWORD_RESET_TIMEOUT == 3 * 24 * 60 * 60
+    _fixed_today.shift(timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60))
+
+    html = client.get(link, follow=True).content.decode()
+
+    assert "This link has expired or has already been used" in html
+    assert 'name="new_password1"' not in html
+
+
+def test_a_link_is_spent_by_any_change_of_password(client, coordinator):
+    """A link sent before the password changed (here by another link) no longer works."""
+    uid = urlsafe_base64_encode(force_bytes(coordinator.pk))
+    earlier = f"/password-reset/{uid}/{default_token_generator.make_token(coordinator)}/"
+    coordinator.set_password("a-long-invented-passphrase-2027")
+    coordinator.save()
+
+    html = client.get(earlier, follow=True).content.decode()
+
+    assert "This link has expired or has already been used" in html
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short-pass1", "This password is too short. It must contain at least 12 characters."),
+        ("password1234", "This password is too common."),
+        ("583920174652", "This password is entirely numeric."),
+        ("coordinator@test", "The password is too similar to the email address."),
+    ],
+)
+def test_the_password_rules_apply_to_a_new_password(client, coordinator, password, message):
+    form_url = reset_form(client, coordinator)
+
+    response = client.post(form_url, {"new_password1": password, "new_password2": password})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in html and message in html
+    coordinator.refresh_from_db()
+    assert coordinator.check_password("correct-horse-battery"), "the old password still works"
+    assert "_auth_user_id" not in client.session

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -361,7 +362,7 @@ def test_the_chair_ticks_an_area_and_a_second_tick_changes_nothing(
     client, approved_with_changes, independent_chair
 ):
     area = DevelopmentArea.objects.first()
-    url = f"/reviews/{approved_with_changes.reference}/home-office/areas/{area.pk}/done/"
+    url = reverse("reviews:qa_area_done", args=[approved_with_changes.reference, area.pk])
     client.force_login(independent_chair)
     assert client.get(url).status_code == 200
     response = client.post(url, {"note": "Section 4 rewritten."}, follow=True)
@@ -383,7 +384,7 @@ def test_only_the_coordinator_unticks_an_area(
 ):
     area = DevelopmentArea.objects.first()
     development_area_complete(area=area, by=independent_chair, on=TODAY, note="")
-    url = f"/reviews/{approved_with_changes.reference}/home-office/areas/{area.pk}/not-done/"
+    url = reverse("reviews:qa_area_reopen", args=[approved_with_changes.reference, area.pk])
     client.force_login(independent_chair)
     assert client.post(url).status_code == 403
     client.force_login(coordinator)
@@ -406,7 +407,7 @@ def test_who_may_see_and_tick_the_checklist(
     )
     area = DevelopmentArea.objects.first()
     areas_url = f"/reviews/{approved_with_changes.reference}/home-office/areas/"
-    done_url = f"{areas_url}{area.pk}/done/"
+    done_url = reverse("reviews:qa_area_done", args=[approved_with_changes.reference, area.pk])
     client.force_login(police_author)
     page = client.get(areas_url).content.decode()
     assert "Explain the GP" in page and "Mark as done" not in page

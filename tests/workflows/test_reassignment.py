@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -346,7 +347,7 @@ def test_the_reassign_page_is_the_coordinators_only(
     client, agency_review, coordinator, csp_chair, outsider, police, second_police_author
 ):
     task = agency_task(agency_review, "agency_scoping", police)
-    url = f"/tasks/{task.pk}/reassign/"
+    url = reverse("tasks:reassign", args=[task.pk])
     for person in (csp_chair, outsider, second_police_author):
         client.force_login(person)
         assert client.get(url).status_code == 404
@@ -406,14 +407,15 @@ def test_the_cover_page_arranges_and_ends_cover(
     assert "Tasks you are covering" in page and "Say whether your agency knew" in page
     assert "<title>My tasks - Manage domestic homicide reviews - GOV.UK</title>" in page
     assert page.count("Tasks you are covering") == 1
-    assert client.post(f"/tasks/cover/{cover.pk}/end/").status_code == 302
+    end = reverse("tasks:cover_end", args=[cover.pk])
+    assert client.post(end).status_code == 302
     cover.refresh_from_db()
     assert cover.ended_at is None  # the delegate may not end it
     client.force_login(outsider)
     assert client.get("/tasks/cover/").status_code == 200
-    assert client.post(f"/tasks/cover/{cover.pk}/end/").status_code == 404
+    assert client.post(end).status_code == 404
     client.force_login(police_author)
-    client.post(f"/tasks/cover/{cover.pk}/end/")
+    client.post(end)
     cover.refresh_from_db()
     assert cover.ended_by == police_author
 
@@ -422,7 +424,7 @@ def test_a_delegate_can_open_the_covered_agency_task_page(
     client, agency_review, coordinator, police, police_author, delegate
 ):
     task = agency_task(agency_review, "agency_scoping", police)
-    url = f"/tasks/{agency_review.reference}/agency/{task.pk}/"
+    url = reverse("tasks:agency", args=[agency_review.reference, task.pk])
     client.force_login(delegate)
     assert client.get(url).status_code == 404
     cover_start(

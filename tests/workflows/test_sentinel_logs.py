@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from workflows.models import DocumentKind, Review
 from workflows.publication.gate import publication_refusals
@@ -203,11 +204,11 @@ def test_no_real_name_or_document_text_reaches_a_log(
     assert VICTIM.split()[1] in version.original_name
     journey.request("get", f"/reviews/{reference}/documents/")
     download = journey.request(
-        "get", f"/reviews/{reference}/documents/versions/{version.pk}/download/"
+        "get", reverse("reviews:document_download", args=[reference, version.pk])
     )
     assert download["Content-Type"] == "application/pdf"
     b"".join(download.streaming_content)  # the whole file is read, as a browser would
-    journey.request("get", f"/reviews/{reference}/documents/versions/{version.pk}/view/")
+    journey.request("get", reverse("reviews:document_view", args=[reference, version.pk]))
     journey.request("get", f"/reviews/{reference}/documents/access-log/")
 
     # Local sign-off and the Home Office pack, downloaded from the page and by its link.

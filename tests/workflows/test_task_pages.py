@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
@@ -64,11 +65,11 @@ def test_claim_moves_a_task_to_my_tasks_and_release_puts_it_back(client, coordin
     earlier, _ = two_reviews
     task = open_stage_task(earlier)
     client.force_login(coordinator)
-    response = client.post(f"/tasks/{task.pk}/claim/", follow=True)
+    response = client.post(reverse("tasks:claim", args=[task.pk]), follow=True)
     assert "You have claimed" in response.content.decode()
     mine = response.content.decode().split("Tasks waiting for someone in your role")[0]
     assert earlier.reference in mine
-    response = client.post(f"/tasks/{task.pk}/release/", follow=True)
+    response = client.post(reverse("tasks:release", args=[task.pk]), follow=True)
     assert "Released to the queue" in response.content.decode()
     task.refresh_from_db()
     assert task.owner is None
@@ -80,9 +81,10 @@ def test_a_second_claim_is_refused_with_a_message(client, coordinator, partnersh
     colleague = MembershipFactory(partnership=partnership, role="coordinator").user
     task = open_stage_task(two_reviews[0])
     client.force_login(coordinator)
-    client.post(f"/tasks/{task.pk}/claim/")
+    claim = reverse("tasks:claim", args=[task.pk])
+    client.post(claim)
     client.force_login(colleague)
-    response = client.post(f"/tasks/{task.pk}/claim/", follow=True)
+    response = client.post(claim, follow=True)
     assert "Someone else has already claimed this task." in response.content.decode()
     task.refresh_from_db()
     assert task.owner == coordinator
@@ -94,8 +96,9 @@ def test_people_who_cannot_see_the_review_cannot_see_or_claim_its_tasks(
     task = open_stage_task(two_reviews[0])
     client.force_login(outsider)
     assert two_reviews[0].reference not in client.get("/tasks/").content.decode()
-    assert client.post(f"/tasks/{task.pk}/claim/").status_code == 404
-    assert client.get(f"/tasks/{task.pk}/claim/").status_code in (404, 405)
+    claim = reverse("tasks:claim", args=[task.pk])
+    assert client.post(claim).status_code == 404
+    assert client.get(claim).status_code in (404, 405)
 
 
 def test_the_task_list_needs_sign_in(client):

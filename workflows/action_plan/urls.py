@@ -1,5 +1,10 @@
 """Pages of one review's action plan under /reviews/<reference>/action-plan/ (included by
-workflows.urls, in the "reviews" namespace)."""
+workflows.urls, in the "reviews" namespace).
+
+A recommendation's ``number`` is its ordinal within this one review ("recommendation 3"), shown
+to people and quoted in reports, so it stays a plain number rather than an opaque id
+(project/opaque_ids.py): it says nothing about how many other reviews or recommendations exist.
+"""
 
 from django.urls import path
 

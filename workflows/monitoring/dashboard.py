@@ -404,6 +404,9 @@ def open_review_tasks(review_ids: list[int]) -> list[Task]:
     )
 
 
+PERSON_FIELDS = ("user_id", "user__email", "user__full_name", "user__is_active")
+
+
 class Holders:
     """Who each task waits for, as ``workflows.holders.task_holders`` says, read in bulk: a
     claimed task its owner, else everyone who holds the task's role on the review."""
@@ -421,14 +424,25 @@ class Holders:
             self.partnership_people[(membership.partnership_id, membership.role)].append(
                 membership.user
             )
+        # (agency id, person) for each role on each review. Read as plain values, and each person
+        # once: a busy partnership has thousands of participations but few distinct people.
         self.participants = defaultdict(list)
-        taking_part = Participant.objects.active().filter(
-            review_id__in=list(reviews),
-            role__in=[ParticipantRole.REPORT_AUTHOR, *AGENCY_ROLES],
-            user__is_active=True,
+        taking_part = list(
+            Participant.objects.active()
+            .filter(
+                review_id__in=list(reviews),
+                role__in=[ParticipantRole.REPORT_AUTHOR, *AGENCY_ROLES],
+                user__is_active=True,
+            )
+            .order_by("user__email")
+            .values_list("review_id", "role", "agency_id", *PERSON_FIELDS)
         )
-        for participant in taking_part.select_related("user").order_by("user__email"):
-            self.participants[(participant.review_id, participant.role)].append(participant)
+        people = {}
+        for review_id, role, agency_id, *person in taking_part:
+            if person[0] not in people:
+                # The fields a holder is shown by; any other is read if ever asked for.
+                people[person[0]] = User.from_db("default", ["id", "email", "full_name", "is_active"], person)
+            self.participants[(review_id, role)].append((agency_id, people[person[0]]))
 
     def of(self, task: Task, review: Review) -> list[User]:
         if task.owner_id is not None:
@@ -441,14 +455,14 @@ class Holders:
         if role == Role.INDEPENDENT_CHAIR:
             return chairs
         if role == ParticipantRole.REPORT_AUTHOR:
-            authors = [p.user for p in self.participants[(review.pk, role)]]
+            authors = [person for _agency, person in self.participants[(review.pk, role)]]
             return _unique(authors) or chairs
         if role in AGENCY_ROLES:
             review_agency = self.review_agencies.get(task.data.get("review_agency"))
             if review_agency is None:
                 return []
             people = self.participants[(review.pk, role)]
-            return _unique(p.user for p in people if p.agency_id == review_agency.agency_id)
+            return _unique(person for agency, person in people if agency == review_agency.agency_id)
         return []
 
 

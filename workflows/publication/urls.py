@@ -12,6 +12,6 @@ from workflows.publication.views import (
 urlpatterns = [
     path("", publication_prepare, name="publication_prepare"),
     path("names/", publication_names, name="publication_names"),
-    path("names/<int:name_id>/remove/", publication_name_remove, name="publication_name_remove"),
+    path("names/<oid:name_id>/remove/", publication_name_remove, name="publication_name_remove"),
     path("archive/", publication_archive_view, name="publication_archive"),
 ]

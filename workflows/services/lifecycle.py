@@ -43,6 +43,10 @@ def step_taken_for(review: Review, action: str, user):
     ``user`` takes it in their own right (or may not take it at all)."""
     if holds_role_for(review, action, user):
         return None
+    if not transition_method(review, action)._django_fsm.has_transition(review.stage):
+        # Nobody may take it at this stage, whoever they cover for: spare the query (the review
+        # page asks this of every step, so it was one query per step).
+        return None
     people = covered_people(user, review.partnership_id)
     return next((p for p in people if holds_role_for(review, action, p)), None)
 

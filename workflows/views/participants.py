@@ -2,6 +2,7 @@
 
 import logging
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
@@ -99,6 +100,8 @@ class InvitationView(PasswordResetConfirmView):
     form_class = InvitationPasswordForm
     template_name = "registration/invitation.html"
     post_reset_login = True
+    # Named because django-axes's backend comes first in AUTHENTICATION_BACKENDS.
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("reviews:list")
 
     def get_user(self, uidb64):
@@ -112,6 +115,8 @@ class InvitationView(PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # A new password ends a lockout after wrong passwords (the lockout page says so).
+        axes_reset(username=self.user.get_username())
         logger.info("user %s created their password from an invitation", self.user.pk)
         messages.success(self.request, "Your password has been created and you are signed in.")
         return response

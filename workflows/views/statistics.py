@@ -79,4 +79,4 @@ def _figures_context(request, scope, *, suppress: bool, rows: bool = False) -> d
 def _chosen_year(request, years: list[int]) -> int | None:
     """The year of notification asked for in ``?year=``, if it is one with reviews."""
     asked = request.GET.get("year", "")
-    return int(asked) if asked.isdigit() and int(asked) in years else None
+    return int(asked) if asked.isdecimal() and int(asked) in years else None

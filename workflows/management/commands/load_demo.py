@@ -21,3 +21,7 @@ class Command(BaseCommand):
         for email, name, *_ in PEOPLE:
             self.stdout.write(f"  {email:34} {name}")
         self.stdout.write(f"  password: {settings.DEMO_PASSWORD}")
+        self.stdout.write(
+            "Coordinators and chairs also set up two-factor sign-in (an authenticator app) the "
+            "first time they sign in."
+        )
