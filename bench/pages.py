@@ -3,8 +3,9 @@ data, each against a baseline measured in the same run.
 
 Requests go through Django's test client in this process: the whole middleware stack, the view
 and the template, with no network in between. Each page is asked for a few times to warm up,
-then ``REQUESTS`` times timed (without query capture, whose bookkeeping would slow the pages with
-most queries), then once more under ``CaptureQueriesContext`` to count its queries.
+then ``REQUESTS`` rounds are timed, each round asking for every page once in turn (without query
+capture, whose bookkeeping would slow the pages with most queries), then each page once more
+under ``CaptureQueriesContext`` to count its queries.
 
 The baseline is ``/bench/minimal/`` (``bench.urls``): the same base template, the same middleware
 and one query. The peer of "My tasks" is viewflow's own inbox over the same flows, user and data.
@@ -82,20 +83,6 @@ def client_for(email: str) -> Client:
     return client
 
 
-def time_page(label: str, client: Client, url: str, *, requests: int = REQUESTS) -> Timing:
-    """Ask for ``url`` WARM_UP times, then ``requests`` times timed, then once counting queries."""
-    for _ in range(WARM_UP):
-        _get(client, url)
-    times = []
-    for _ in range(requests):
-        began = time.perf_counter()
-        _get(client, url)
-        times.append((time.perf_counter() - began) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        size = len(_get(client, url).content)
-    return Timing(label, url, times, len(captured), size)
-
-
 def _get(client: Client, url: str):
     response = client.get(url)
     if response.status_code != 200:
@@ -106,6 +93,36 @@ def _get(client: Client, url: str):
     return response
 
 
+def time_pages(pages: list[tuple[str, str, Client, str]], *, requests: int = REQUESTS, log=print):
+    """Time every page in rounds: each round asks for each page once, in turn.
+
+    Interleaving puts every page and its baseline under the same moment's load, so a ratio
+    compares pages, not whatever else the machine was doing while one of them ran (timing one
+    page's requests after another's made "My tasks" against viewflow's inbox swing from 0.7 to
+    1.8 between runs on a busy machine).
+    """
+    for _key, _label, client, url in pages:
+        for _ in range(WARM_UP):
+            _get(client, url)
+    times = {key: [] for key, *_ in pages}
+    for _ in range(requests):
+        for key, _label, client, url in pages:
+            began = time.perf_counter()
+            _get(client, url)
+            times[key].append((time.perf_counter() - began) * 1000)
+    timings = {}
+    for key, label, client, url in pages:
+        with CaptureQueriesContext(connection) as captured:
+            size = len(_get(client, url).content)
+        timing = Timing(label, url, times[key], len(captured), size)
+        log(
+            f"  {label}: median {timing.median:.1f} ms, p95 {timing.p95:.1f} ms, "
+            f"{timing.queries} queries, {timing.size / 1024:.0f} KB"
+        )
+        timings[key] = timing
+    return timings
+
+
 def measure(facts: dict, *, requests: int = REQUESTS, log=print) -> list[Result]:
     """Every page figure, as result rows (see ``bench.results``)."""
     busiest = facts["busiest"]["slug"].removeprefix("bench-")
@@ -113,43 +130,39 @@ def measure(facts: dict, *, requests: int = REQUESTS, log=print) -> list[Result]
     participant = facts["participant"]
     with bench_urls():
         coordinator = client_for(f"coordinator-1.{busiest}@bench.example")
-        timings = {}
-
-        def timed(key, label, client, url):
-            timing = time_page(label, client, url, requests=requests)
-            log(
-                f"  {label}: median {timing.median:.1f} ms, p95 {timing.p95:.1f} ms, "
-                f"{timing.queries} queries, {timing.size / 1024:.0f} KB"
-            )
-            timings[key] = timing
-
-        timed("minimal", "Minimal page (base template, one query)", coordinator, "/bench/minimal/")
-        timed("dashboard", "Dashboard, busiest partnership", coordinator, "/dashboard/")
-        timed(
-            "dashboard_small",
-            "Dashboard, a partnership with a tenth of the reviews",
-            client_for(f"coordinator-1.{small}@bench.example"),
-            "/dashboard/",
-        )
         lead = client_for("regional-lead@bench.example")
-        timed("regional", "Regional view", lead, f"/statistics/region/{facts['region']['slug']}/")
-        timed(
-            "regional_small",
-            "Regional view, a region of one small partnership",
-            lead,
-            f"/statistics/region/{facts['small_region']['slug']}/",
-        )
         author = client_for(participant)
-        timed("my_tasks", "My tasks", author, "/tasks/")
-        timed(
-            "my_tasks_small",
-            "My tasks, a participant in a tenth of the reviews",
-            client_for(f"police-author.{small}@bench.example"),
-            "/tasks/",
-        )
-        timed(
-            "inbox", "viewflow's stock inbox (the peer)", author, "/bench/viewflow/workflow/inbox/"
-        )
+        pages = [
+            ("minimal", "Minimal page (base template, one query)", coordinator, "/bench/minimal/"),
+            ("dashboard", "Dashboard, busiest partnership", coordinator, "/dashboard/"),
+            (
+                "dashboard_small",
+                "Dashboard, a partnership with a tenth of the reviews",
+                client_for(f"coordinator-1.{small}@bench.example"),
+                "/dashboard/",
+            ),
+            ("regional", "Regional view", lead, f"/statistics/region/{facts['region']['slug']}/"),
+            (
+                "regional_small",
+                "Regional view, a region of one small partnership",
+                lead,
+                f"/statistics/region/{facts['small_region']['slug']}/",
+            ),
+            ("my_tasks", "My tasks", author, "/tasks/"),
+            (
+                "my_tasks_small",
+                "My tasks, a participant in a tenth of the reviews",
+                client_for(f"police-author.{small}@bench.example"),
+                "/tasks/",
+            ),
+            (
+                "inbox",
+                "viewflow's stock inbox (the peer)",
+                author,
+                "/bench/viewflow/workflow/inbox/",
+            ),
+        ]
+        timings = time_pages(pages, requests=requests, log=log)
     return page_results(timings, facts)
 
 

@@ -18,10 +18,10 @@ from notifications.models import Email, EmailPreference, EmailStatus
 logger = logging.getLogger(__name__)
 
 # Emails sent by one task over one connection to the provider. A task costs tens of
-# milliseconds and a connection a few; fifty spreads both thin, yet a backlog still shares out
+# milliseconds and a connection a few; a hundred spreads both thin, yet a backlog still shares out
 # between the worker's processes, and a worker killed mid-chunk leaves only these rows for the
 # sweep (see docs/adr/0007-the-email-outbox.md, "Chunks").
-CHUNK_SIZE = 50
+CHUNK_SIZE = 100
 
 BUILDERS = {
     "review_notified": events.review_notified,
@@ -111,16 +111,16 @@ def emails_dispatch(email_ids: list[int]) -> None:
     them for the sweep."""
     from notifications.tasks import send_emails
 
-    queued = []
+    if not email_ids:
+        return
+    # Marked before the tasks go: the sweep leaves rows with a task on the way alone, so a
+    # backlog is not queued twice, and a worker may take a chunk the moment it is queued.
+    Email.objects.filter(pk__in=email_ids).update(queued_at=timezone.now())
     for start in range(0, len(email_ids), CHUNK_SIZE):
-        chunk = list(email_ids[start : start + CHUNK_SIZE])
         try:
-            send_emails.delay(chunk)
+            send_emails.delay(list(email_ids[start : start + CHUNK_SIZE]))
         except Exception:  # the broker is unreachable: the stuck-email sweep sends them later
-            logger.warning(
-                "%s emails queued in the outbox; the broker did not take them", len(chunk)
-            )
-            break
-        queued.extend(chunk)
-    # The sweep leaves rows with a task on the way alone, so a backlog is not queued twice.
-    Email.objects.filter(pk__in=queued).update(queued_at=timezone.now())
+            left = email_ids[start:]
+            logger.warning("%s emails wait in the outbox; the broker did not take them", len(left))
+            Email.objects.filter(pk__in=left).update(queued_at=None)
+            return

@@ -14,11 +14,10 @@ import logging
 import random
 import re
 import sys
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email._policybase import Compat32
+from email.policy import compat32
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -74,19 +73,17 @@ def emails_claim(email_ids: list[int]) -> list[Email]:
     columns = ", ".join(database.ops.quote_name(f.column) for f in Email._meta.concrete_fields)
     ids = ", ".join(["%s"] * len(email_ids))
     # One UPDATE ... RETURNING (PostgreSQL, and SQLite since 3.35) instead of an UPDATE and a
-    # SELECT: the rows it returns are exactly the ones this statement changed.
+    # SELECT: the rows it returns are exactly the ones this statement changed. The condition on
+    # the status is inside a CASE so that PostgreSQL finds the rows by primary key: written
+    # plainly, it may read them through the index of unfinished rows, and with a backlog that
+    # is every waiting row for every chunk.
     claimed = Email.objects.raw(
         f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "
-        f"WHERE id IN ({ids}) AND status = %s AND send_after <= %s RETURNING {columns}",
+        f"WHERE id IN ({ids}) AND CASE WHEN status = %s THEN send_after <= %s ELSE FALSE END "
+        f"RETURNING {columns}",
         [EmailStatus.SENDING, now, *email_ids, EmailStatus.READY, now],
     )
     return sorted(claimed, key=lambda email: email.pk)
-
-
-def email_claim(email_id: int) -> Email | None:
-    """Take one row for sending, or None when it is not waiting (sent, or being sent)."""
-    claimed = emails_claim([email_id])
-    return claimed[0] if claimed else None
 
 
 def email_send(email_id: int) -> bool:
@@ -143,28 +140,30 @@ class _Lease:
     The sweep treats a row in ``sending`` for ``EMAIL_STUCK_AFTER_SECONDS`` as left by a dead
     worker. A slow provider could keep the last rows of a long chunk waiting that long, so at
     half that time the rows not yet sent are claimed again; a row the sweep already took back
-    is skipped, and its new task sends it.
+    is skipped, and whichever task the sweep queued sends it. Measured on the clock the sweep
+    reads, from the claim time the rows carry.
     """
 
     def __init__(self, emails: list[Email]):
-        self.waiting = {email.pk: email for email in emails}
-        self.claimed_at = emails[0].claimed_at
-        self.renew_after = settings.EMAIL_STUCK_AFTER_SECONDS / 2
-        self.started = time.monotonic()
+        self.waiting = {email.pk for email in emails}
+        self.claimed_at = emails[0].claimed_at  # one statement claimed them all at once
+        self.renew_after = timedelta(seconds=settings.EMAIL_STUCK_AFTER_SECONDS / 2)
 
     def holds(self, email: Email) -> bool:
-        if time.monotonic() - self.started >= self.renew_after:
+        if timezone.now() - self.claimed_at >= self.renew_after:
             self._renew()
-        return self.waiting.pop(email.pk, None) is not None
+        if email.pk not in self.waiting:
+            return False
+        self.waiting.discard(email.pk)
+        return True
 
     def _renew(self) -> None:
         now = timezone.now()
-        pending = Email.objects.filter(pk__in=list(self.waiting), status=EmailStatus.SENDING)
+        pending = Email.objects.filter(pk__in=self.waiting, status=EmailStatus.SENDING)
         pending.filter(claimed_at=self.claimed_at).update(claimed_at=now)
         # Still ours: the rows that now carry this renewal's claim time.
-        kept = set(pending.filter(claimed_at=now).values_list("pk", flat=True))
-        self.waiting = {pk: email for pk, email in self.waiting.items() if pk in kept}
-        self.claimed_at, self.started = now, time.monotonic()
+        self.waiting = set(pending.filter(claimed_at=now).values_list("pk", flat=True))
+        self.claimed_at = now
 
 
 def _mark_sent(email: Email, message: EmailMultiAlternatives) -> None:
@@ -243,7 +242,7 @@ class _OutboxMessage(EmailMultiAlternatives):
         mime.policy = _OUTBOX_POLICY
         if mime.is_multipart():
             # The standard library's own form of boundary (63 random bits), set here so that it
-            # is not checked against the text: our templates cannot contain it by chance.
+            # is not checked against the text: no text contains it but by a one in 2**63 chance.
             mime.set_boundary(f"{'=' * 15}{random.randrange(sys.maxsize):019d}==")
         return mime
 
@@ -252,7 +251,7 @@ class _OutboxMessage(EmailMultiAlternatives):
 _PLAIN_HEADER = re.compile(r"[!-~]+(?: [!-~]+)*")
 
 
-class _OutboxPolicy(Compat32):
+class _OutboxPolicy(type(compat32)):
     """``compat32``, as Django's messages use it, writing a short plain header as it is.
 
     A value of printable ASCII words with single spaces, short enough for one line, comes out

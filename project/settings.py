@@ -168,6 +168,13 @@ AXES_RESET_ON_SUCCESS = True
 # Tries while locked out do not push the time to try again further away (the page says when).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "workflows.views.sign_in.locked_out"
+# Behind load balancers every request arrives from their address, which would make the lockout
+# per email address alone (anyone could lock a person out). TRUSTED_PROXY_COUNT says how many
+# proxies stand in front, so the person's own address is read from X-Forwarded-For.
+if env_int("TRUSTED_PROXY_COUNT", 0):
+    AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 # Two-factor sign-in (django-otp, TOTP) for coordinators and chairs: the name authenticator
 # apps show, and the wait after each wrong code (1, 2, 4, 8... seconds).
 OTP_TOTP_ISSUER = "Manage domestic homicide reviews"
@@ -248,6 +255,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Broadcast (pidbox) exchanges: under var/, not the directory the worker started in.
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+# Django's cache holds only figures that change slowly and are cheap to get wrong for a few hours:
+# a partnership's typical stage durations behind the forecasts (workflows/monitoring/forecast.py),
+# kept until the end of the day at most. Redis (its own db, CACHE_URL) when Celery's broker is
+# Redis, so every web process shares one copy; this process's memory otherwise.
+if CELERY_BROKER_URL.startswith("redis://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_URL", "redis://127.0.0.1:6379/2"),
+            "KEY_PREFIX": "dhr",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

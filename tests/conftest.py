@@ -140,6 +140,19 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Each test starts with an empty cache of its own process's memory: the forecasts' stage
+    times are kept for the day, every test runs on the same day, and clearing a shared Redis
+    cache would empty it under other processes."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _send_emails_in_process():
     """Outbox emails are sent in the test's own process once their transaction commits (tests
     with a real worker start one of their own)."""

@@ -89,7 +89,7 @@ def open_task_rows(user) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
     they cover for today, each sorted by due date. Only reviews the user (or, for cover, the
     person covered) may see are considered (need to know, in one place)."""
     processes = _work_processes(_visible_reviews(user))
-    held = RolesHeld(user, set(processes.values()))
+    held = RolesHeld(user)
     rows = _rows(processes, held)
     mine, queue = [], []
     for row in rows:
@@ -106,7 +106,10 @@ class RolesHeld:
     without a query per task (the list stays at a fixed number of queries however many tasks
     the person's reviews hold). Keep the two in step: tests compare them task by task."""
 
-    def __init__(self, user, review_ids: QuerySet | Iterable[int]):
+    def __init__(self, user, review_ids: QuerySet | Iterable[int] | None = None):
+        """``review_ids`` narrows the person's participations to some reviews; None reads them
+        all, which for a person's own list are exactly the reviews they see by taking part
+        (``selectors.reviews_visible_to``), without sending hundreds of review ids again."""
         self.user = user
         roles = defaultdict(set)
         for partnership_id, role in Membership.objects.filter(user=user).values_list(
@@ -115,8 +118,9 @@ class RolesHeld:
             roles[partnership_id].add(role)
         self.partnership_roles = roles
         # No ordering: the model's default one joins people and agencies for nothing here.
-        taking_part = Participant.objects.active().filter(user=user, review_id__in=review_ids)
-        taking_part = taking_part.order_by()
+        taking_part = Participant.objects.active().filter(user=user).order_by()
+        if review_ids is not None:
+            taking_part = taking_part.filter(review_id__in=review_ids)
         self.review_roles = defaultdict(set)
         self.agency_roles = set()
         self.participant_ids = set()
@@ -231,15 +235,19 @@ def _rows(
             process_id__in=list(processes),
         ).select_related("owner")  # not the process: ``processes`` says whose review it is
     )
-    reviews = Review.objects.in_bulk(
-        {processes[task.process_id] for task in tasks}
-    )
+    # Not the partnership: the list needs only its id (``permissions.roles_in`` is cached).
+    reviews = Review.objects.in_bulk({processes[task.process_id] for task in tasks})
     deadlines = _deadlines_by_review(reviews, {task.data.get("deadline") for task in tasks})
-    scope = ReviewAgency.objects.filter(review_id__in=list(reviews))
+    # Only the review agencies the tasks name (their agency's name, and ``holds``), not every
+    # agency of every review: a review has a dozen or more.
+    named = {task.data.get("review_agency") for task in tasks} - {None}
+    scope = ReviewAgency.objects.filter(pk__in=list(named))
     agencies, review_agencies = {}, {}
     for pk, review_id, agency_id, name in scope.values_list(
         "pk", "review_id", "agency_id", "agency__name"
     ):
+        if review_id not in reviews:
+            continue  # as before: only the agencies of the listed reviews
         agencies[pk] = name
         review_agencies[pk] = (review_id, agency_id)
     for person in (held, also):

@@ -16,16 +16,29 @@ def free_port() -> int:
 
 
 class Sink:
-    """aiosmtpd handler: stores each message parsed, with its envelope recipients."""
+    """aiosmtpd handler: stores each message parsed, with its envelope recipients.
+
+    ``peers`` has the client's address and port for each message, so a test can tell how many
+    connections they came over. Recipients in ``refuse`` are refused as an unknown mailbox.
+    """
 
     def __init__(self):
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.peers: list[tuple[str, int]] = []
+        self.refuse: set[str] = set()
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), parsed))
+            self.peers.append(tuple(session.peer[:2]))
         return "250 Message accepted for delivery"
 
     def received(self) -> list[tuple[list[str], EmailMessage]]:

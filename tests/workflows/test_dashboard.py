@@ -6,6 +6,7 @@ Most tests use one partnership's reviews driven through the real services (``wor
 suite's fixed today of 1 June 2027.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -13,12 +14,13 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from viewflow.workflow.models import Process, Task
 
 from notifications.models import Email
 from tests.conftest import TODAY
-from tests.factories import MembershipFactory, PartnershipFactory, UserFactory
+from tests.factories import MembershipFactory, PartnershipFactory, ReviewFactory, UserFactory
 from workflows import holders
 from workflows.flows import STAGE_TASKS, ReviewFlow
 from workflows.models import (
@@ -31,12 +33,15 @@ from workflows.models import (
     Role,
 )
 from workflows.monitoring.dashboard import (
+    PAGE_SIZE,
+    TASKS_PAGE_SIZE,
     Holders,
     dashboard_for,
     live_reviews,
     managed_partnerships,
     open_review_tasks,
 )
+from workflows.monitoring.forecast import TIMES_CACHE_KEY
 from workflows.services.lifecycle import review_transition
 from workflows.services.reviews import review_start
 from workflows.stages import Stage
@@ -758,8 +763,13 @@ def test_the_number_of_queries_does_not_grow_with_the_reviews(
     page = coordinator_client.get(f"{DASHBOARD}?sort=reference").content.decode()
     rows = page_table(page)[1]
     live = [s for s in BULK_STAGES if s != Stage.CLOSED]
-    assert len(rows) == sum(1 for n in range(1000) if BULK_STAGES[n % 11] in live)
+    total = sum(1 for n in range(1000) if BULK_STAGES[n % 11] in live)
+    # A page at a time on the page; every row in the exports.
+    assert len(rows) == PAGE_SIZE
+    assert f"Showing all {total} live reviews." in page
     assert rows[0][0] == "BULK-00000"
+    exported = coordinator_client.get("/dashboard/export.csv?sort=reference").content
+    assert len(exported.decode("utf-8-sig").strip().splitlines()) == total + 1
     print(f"queries at 10 reviews: {at_ten}; at 1,000 reviews: {at_thousand}")
 
 
@@ -770,3 +780,99 @@ def test_the_bulk_reviews_look_like_real_ones(coordinator_client, bulk):
     assert "Testshire Police" in groups
     assert groups["Testshire Police"][0][2] == "Police Author"
     assert "Testshire Community Safety Partnership" in groups
+
+
+# Pages: a coordinator of hundreds of live reviews sees 25 at a time, the most urgent first.
+def review_pages(client, url):
+    """Every page of the review table from ``url`` on, following the "Next" links."""
+    pages = []
+    while url:
+        html = client.get(url).content.decode()
+        pages.append(page_table(html)[1])
+        nav = html.partition('aria-label="Pages of live reviews"')[2].partition("</nav>")[0]
+        found = re.search(r'<div class="govuk-pagination__next">\s*<a[^>]* href="([^"]+)"', nav)
+        url = DASHBOARD + found.group(1).replace("&amp;", "&") if found else None
+    return pages
+
+
+def test_the_reviews_come_a_page_at_a_time_keeping_filters_and_sort(coordinator_client, bulk):
+    bulk(300, first=0)
+    notified = sorted(
+        (f"BULK-{n:05d}" for n in range(300) if BULK_STAGES[n % 11] == Stage.NOTIFIED),
+        reverse=True,
+    )
+    pages = review_pages(
+        coordinator_client, f"{DASHBOARD}?stage=notified&sort=reference&order=desc"
+    )
+
+    assert [len(rows) for rows in pages] == [PAGE_SIZE, len(notified) - PAGE_SIZE]
+    # Page 2 follows page 1 in the chosen order, the filter and the sort kept in its link.
+    assert [row[0] for rows in pages for row in rows] == notified
+    html = coordinator_client.get(f"{DASHBOARD}?stage=notified&sort=reference&order=desc").content
+    assert b'href="?stage=notified&amp;sort=reference&amp;order=desc&amp;page=2"' in html
+    assert b'aria-current="page">1</a>' in html
+    second = coordinator_client.get(
+        f"{DASHBOARD}?stage=notified&sort=reference&order=desc&page=2"
+    ).content.decode()
+    assert f"Page 2 of 2: reviews 26 to {len(notified)}" in second
+    # Sorting again starts at the first page; the filter form sends no page, so neither does it.
+    headings = re.findall(r'<th scope="col"[^>]*>\s*<a [^>]*href="([^"]+)"', second)
+    assert headings and not any("page=" in link for link in headings)
+
+
+@pytest.mark.parametrize("page", ["99", "0", "-1", "two", ""])
+def test_a_page_not_on_offer_shows_the_first(coordinator_client, bulk, page):
+    """An old bookmark's page number after reviews closed, or nonsense: the first page, not an
+    error, as a filter value no longer on offer is ignored."""
+    bulk(60, first=0)
+    first = page_table(coordinator_client.get(f"{DASHBOARD}?sort=reference").content.decode())[1]
+    response = coordinator_client.get(f"{DASHBOARD}?sort=reference&page={page}", follow=True)
+    assert response.status_code == 200
+    assert page_table(response.content.decode())[1] == first
+
+
+def test_the_tasks_come_a_page_at_a_time_with_counts_over_every_page(coordinator_client, bulk):
+    bulk(300, first=0)
+    board_html = coordinator_client.get(DASHBOARD).content.decode()
+    first = task_groups(coordinator_client)
+    second = task_groups(coordinator_client, "tasks_page=2")
+
+    assert sum(len(rows) for rows in first.values()) == TASKS_PAGE_SIZE
+    first_tasks = {tuple(row) for rows in first.values() for row in rows}
+    second_tasks = {tuple(row) for rows in second.values() for row in rows}
+    assert second_tasks and not first_tasks & second_tasks
+    # The link to the next page keeps the list in view; the review table stays on its page.
+    assert 'href="?tasks_page=2#tasks"' in board_html
+    assert "Pages of overdue and due-soon tasks" in board_html
+    # Most urgent first: page 1's latest due date is no later than page 2's earliest.
+    due = [date_of(row[3]) for rows in first.values() for row in rows]
+    later = [date_of(row[3]) for rows in second.values() for row in rows]
+    assert max(due) <= min(later)
+    # Each group's counts are over every page: the same heading on both pages.
+    counts = re.findall(r'<p class="govuk-body-s">(\d+ overdue, \d+ due soon)</p>', board_html)
+    again = coordinator_client.get(f"{DASHBOARD}?tasks_page=2").content.decode()
+    shared = set(first) & set(second)
+    for name in shared:
+        pattern = re.escape(name) + r'</h3>\s*<p class="govuk-body-s">([^<]+)</p>'
+        assert re.search(pattern, board_html).group(1) == re.search(pattern, again).group(1)
+    assert counts
+
+
+def date_of(text: str) -> date:
+    from datetime import datetime
+
+    return datetime.strptime(text, "%d %B %Y").date()
+
+
+def test_a_review_added_today_is_counted_at_once(coordinator_client, world, partnership):
+    """Only the forecasts' stage times are cached (for the day); the counts, rows and tasks are
+    read afresh on every request."""
+    html = coordinator_client.get(DASHBOARD).content.decode()
+    assert 'id="count-live">4</span>' in html
+    assert cache.get(TIMES_CACHE_KEY.format(partnership_id=partnership.pk, day=TODAY)) is not None
+
+    added = ReviewFactory(partnership=partnership, stage=Stage.NOTIFIED, notified_on=TODAY)
+
+    html = coordinator_client.get(DASHBOARD).content.decode()
+    assert 'id="count-live">5</span>' in html
+    assert added.reference in html

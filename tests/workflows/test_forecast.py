@@ -385,11 +385,42 @@ def test_a_constant_number_of_queries(partnership, coordinator, django_assert_nu
     for review in reviews:
         completion_deadline(review, due_on=TODAY + timedelta(days=100))
 
-    with django_assert_num_queries(4):
+    # The first forecast of the day reads the partnerships' whole history (3 queries) ...
+    with django_assert_num_queries(6):
         forecasts = forecasts_for(reviews, today=TODAY)
+    # ... later ones only the reviews' own history, pauses and completion deadlines.
+    with django_assert_num_queries(3):
+        again = forecasts_for(reviews, today=TODAY)
 
     assert len(forecasts) == count
     assert all(forecast.completion_on for forecast in forecasts.values())
+    assert again == forecasts
+
+
+def test_the_stage_times_are_worked_out_once_a_day(partnership, coordinator):
+    """Only the partnership's stage times are cached (per partnership and day): a review's own
+    progress shows at once; another review finishing a stage counts from the next day."""
+    finished_reviews(partnership, coordinator)
+    review = live_review(partnership, coordinator, Stage.DRAFTING, 30)
+    assert forecast_for(review, today=TODAY).completion_on == TODAY + timedelta(days=90 + 30)
+
+    # A fourth review finishes drafting in 400 days today: the medians stay as they were today.
+    stays = [(stage, 400 if stage == Stage.DRAFTING else 10) for stage in PATH]
+    build_review(partnership, coordinator, stays, now_in=(Stage.ACTION_PLAN,))
+    assert forecast_for(review, today=TODAY).completion_on == TODAY + timedelta(days=90 + 30)
+    # The review's own stay is not cached: moved into drafting 20 days ago, it is forecast anew.
+    ReviewHistory.objects.filter(review=review, to_stage=Stage.DRAFTING).update(
+        effective_on=TODAY - timedelta(days=20)
+    )
+    assert forecast_for(review, today=TODAY).completion_on == TODAY + timedelta(days=100 + 30)
+
+    # The next day the new review counts: the median of 4 drafting stays moves.
+    tomorrow = TODAY + timedelta(days=1)
+    fresh = forecast_for(review, today=tomorrow)
+    assert (
+        fresh.basis == "Median stage times of 4 reviews in Testshire Community Safety Partnership"
+    )
+    assert fresh.completion_on != tomorrow + timedelta(days=99 + 30)
 
 
 def _row(from_stage, to_stage, effective_on):

@@ -24,6 +24,7 @@ from workflows.models import (
     Review,
     Role,
 )
+from workflows.monitoring import statistics
 from workflows.monitoring.statistics import (
     HIDDEN,
     figure,
@@ -188,6 +189,37 @@ def test_medians_and_their_samples(partnership, reviews):
         "QA outcome to publication": (30, 1),
     }
     assert figures.intervals[0].median_text == "25 days"
+
+
+@pytest.mark.postgres
+def test_the_databases_medians_are_pythons(partnership, reviews, monkeypatch):
+    """PostgreSQL's ``percentile_cont`` gives the figures the Python fallback (SQLite's) gives,
+    for the whole set and for each partnership's row."""
+    other = PartnershipFactory(name="Otherton Community Safety Partnership")
+    for number, days in enumerate((3, 8, 13)):
+        notified_on = date(2027, 1, 1)
+        decided_on = notified_on + timedelta(days=days)
+        build(other, f"OTH-{number}", Stage.DRAFTING, notified_on=notified_on,
+              decided_on=decided_on, commissioned_on=decided_on)  # fmt: skip
+    both = Partnership.objects.filter(pk__in=[partnership.pk, other.pk])
+
+    def figures():
+        found = statistics_for(both, today=TODAY, rows_for=list(both.order_by("pk")))
+        rows = [
+            (r.published, [(i.median, i.sample.value) for i in r.intervals])
+            for r in found.partnerships
+        ]
+        return [(i.median, i.sample.value) for i in found.intervals], rows
+
+    in_sql = figures()
+    monkeypatch.setattr(  # SQLite's path: the dates read, the medians taken in Python
+        statistics,
+        "_interval_samples",
+        lambda reviews, **_: list(reviews.values_list(*statistics.DATE_FIELDS, named=True)),
+    )
+    assert figures() == in_sql
+    assert in_sql[0][0] == (13, 7)  # 3, 8, 10, 13, 20, 30, 40
+    assert in_sql[1][1][1][0] == (8, 3)  # Otherton's own: 3, 8, 13
 
 
 def test_a_median_can_fall_between_two_days(partnership, reviews):

@@ -10,12 +10,23 @@ queries however many reviews there are (the queries and their plans: docs/monito
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from viewflow.workflow.models import Task
 
 from notifications.outbox import email_queue
@@ -123,6 +134,13 @@ COLUMNS = (
 )
 COLUMN_KEYS = {column.key for column in COLUMNS}
 DEFAULT_SORT = "due_on"
+# Rows per page of the review table and of the overdue and due-soon tasks: a coordinator of 300
+# live reviews works down the most urgent, and a page of 300 rows with 300 "Chase" forms took a
+# second to build and 800 KB to send. The exports keep every row.
+PAGE_SIZE = 25
+TASKS_PAGE_SIZE = 25
+# Sorting by these needs every row's forecast; by any other column only the page's are worked out.
+FORECAST_SORTS = ("completion_on", "forecast")
 
 
 @dataclass
@@ -221,16 +239,13 @@ class TaskRow:
 
 @dataclass
 class TaskGroup:
+    """An agency's (or the partnership's, or the chair's) tasks on this page of the list, with
+    its counts over every page."""
+
     name: str
     rows: list[TaskRow]
-
-    @property
-    def overdue(self) -> int:
-        return sum(row.status == DeadlineStatus.OVERDUE for row in self.rows)
-
-    @property
-    def due_soon(self) -> int:
-        return len(self.rows) - self.overdue
+    overdue: int
+    due_soon: int
 
 
 @dataclass(frozen=True)
@@ -254,6 +269,9 @@ class Filters:
     agency: str = ""
     sort: str = DEFAULT_SORT
     order: str = "asc"
+    # The page of the review table and of the task list (1 when absent, or not a number).
+    page: int = 1
+    tasks_page: int = 1
 
     @classmethod
     def from_params(cls, params, options: "Options") -> "Filters":
@@ -269,6 +287,8 @@ class Filters:
             agency=chosen("agency", options.agencies),
             sort=sort if sort in COLUMN_KEYS else DEFAULT_SORT,
             order="desc" if params.get("order") == "desc" else "asc",
+            page=_page_number(params.get("page")),
+            tasks_page=_page_number(params.get("tasks_page")),
         )
 
     @property
@@ -280,12 +300,90 @@ class Filters:
         state = {**self.__dict__, **changes}
         if state["sort"] == DEFAULT_SORT and state["order"] == "asc":
             del state["sort"], state["order"]
+        for name in ("page", "tasks_page"):
+            if state[name] == 1:
+                del state[name]
         return urlencode({name: value for name, value in state.items() if value})
 
     def sort_link(self, key: str) -> str:
-        """The query string that sorts by ``key``: ascending first, then the other way."""
+        """The query string that sorts by ``key``: ascending first, then the other way; back to
+        the table's first page, since its rows move."""
         order = "desc" if self.sort == key and self.order == "asc" else "asc"
-        return self.query_string(sort=key, order=order)
+        return self.query_string(sort=key, order=order, page=1)
+
+
+def _page_number(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return number if number >= 1 else 1
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a list, and the links to the others for the GOV.UK pagination component.
+
+    A page number beyond the last (an old bookmark, after reviews closed) shows the first page
+    rather than an error: like a filter value no longer on offer, it is ignored."""
+
+    number: int
+    size: int
+    total: int
+    param: str  # "page" or "tasks_page"
+    filters: Filters
+    anchor: str = ""
+
+    @classmethod
+    def of(cls, wanted: int, size: int, total: int, param: str, filters: Filters, anchor=""):
+        pages = max((total + size - 1) // size, 1)
+        return cls(wanted if wanted <= pages else 1, size, total, param, filters, anchor)
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.size - 1) // self.size, 1)
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def first_shown(self) -> int:
+        return min(self.start + 1, self.total)
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.start + self.size, self.total)
+
+    def slice(self, items: list) -> list:
+        return items[self.start : self.start + self.size]
+
+    def link(self, number: int) -> str:
+        query = self.filters.query_string(**{self.param: number})
+        return f"?{query}{self.anchor}" if query else f"?{self.param}=1{self.anchor}"
+
+    @property
+    def previous_link(self) -> str | None:
+        return self.link(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_link(self) -> str | None:
+        return self.link(self.number + 1) if self.number < self.pages else None
+
+    @property
+    def items(self) -> list[dict]:
+        """The first and last pages, and those next to this one; "⋯" for a gap."""
+        wanted = {1, self.pages, self.number - 1, self.number, self.number + 1}
+        numbers = sorted(n for n in wanted if 1 <= n <= self.pages)
+        items, previous = [], 0
+        for number in numbers:
+            if number > previous + 1:
+                items.append({"ellipsis": True})
+            items.append(
+                {"number": number, "link": self.link(number), "current": number == self.number}
+            )
+            previous = number
+        return items
 
 
 @dataclass(frozen=True)
@@ -301,13 +399,15 @@ class Options:
 @dataclass
 class Dashboard:
     partnerships: dict[int, str]
-    rows: list[ReviewRow]  # filtered and sorted
+    rows: list[ReviewRow]  # filtered and sorted: every one (the exports write them all)
     total: int  # live reviews before filtering
-    task_groups: list[TaskGroup]
+    task_groups: list[TaskGroup]  # this page of the tasks, grouped
     counts: Counts
     filters: Filters
     options: Options
     today: date
+    pager: Pager
+    task_pager: Pager
     # The reviews in action plan monitoring: recommendations signed off and overdue.
     action_plans: ActionPlans | None = None
 
@@ -335,7 +435,12 @@ class Dashboard:
 
     def page_rows(self) -> list[tuple[ReviewRow, list[tuple[Column, str]]]]:
         """Each row with its cells as the page writes them, column by column."""
-        return [(row, [(c, row.text(c.key)) for c in self.columns]) for row in self.rows]
+        return [(row, [(c, row.text(c.key)) for c in self.columns]) for row in self.shown]
+
+    @property
+    def shown(self) -> list[ReviewRow]:
+        """This page's rows."""
+        return self.pager.slice(self.rows)
 
     @property
     def sorted_by(self) -> str:
@@ -354,6 +459,14 @@ def managed_partnerships(user) -> dict[int, str]:
         return {}
     managed = selectors.partnerships_managed_by(user).order_by("name")
     return dict(managed.values_list("pk", "name"))
+
+
+# The deadlines the dashboard reads: the open ones (the next deadline, its status, a task's
+# deadline, the counts) and the completion deadline, met or not (the forecast's statutory date).
+# A busy review has met a score of others; read, they were most of the page's model instances.
+DASHBOARD_DEADLINES = Deadline.objects.filter(Q(met_on__isnull=True) | Q(rule="completion")).only(
+    "id", "review_id", "rule", "title", "starts_on", "period", "due_on", "met_on"
+)
 
 
 def live_reviews(user, partnership_ids: Iterable[int]) -> QuerySet[Review]:
@@ -379,7 +492,7 @@ def live_reviews(user, partnership_ids: Iterable[int]) -> QuerySet[Review]:
             stage_entered_on=Subquery(entered),
         )
         .select_related("partnership", "independent_chair")
-        .prefetch_related("deadlines")
+        .prefetch_related(Prefetch("deadlines", queryset=DASHBOARD_DEADLINES))
         # Nothing on the dashboard or in its exports needs them: they are never even read.
         .defer(*RESTRICTED_FIELDS)
         .order_by("reference")
@@ -441,7 +554,9 @@ class Holders:
         for review_id, role, agency_id, *person in taking_part:
             if person[0] not in people:
                 # The fields a holder is shown by; any other is read if ever asked for.
-                people[person[0]] = User.from_db("default", ["id", "email", "full_name", "is_active"], person)
+                people[person[0]] = User.from_db(
+                    "default", ["id", "email", "full_name", "is_active"], person
+                )
             self.participants[(review_id, role)].append((agency_id, people[person[0]]))
 
     def of(self, task: Task, review: Review) -> list[User]:
@@ -475,10 +590,17 @@ def _unique(users) -> list[User]:
     return unique
 
 
-def dashboard_for(user, partnerships: dict[int, str], params, *, today: date) -> Dashboard:
+def dashboard_for(
+    user, partnerships: dict[int, str], params, *, today: date, paged: bool = False
+) -> Dashboard:
     """Everything the dashboard shows ``user`` about the partnerships they manage (from
-    ``managed_partnerships``), filtered and sorted by the query parameters ``params``."""
-    reviews = {review.pk: review for review in live_reviews(user, partnerships)}
+    ``managed_partnerships``), filtered and sorted by the query parameters ``params``.
+
+    ``paged``: forecasts and task holders are worked out only for the page asked for (the page
+    itself); otherwise for every row (the exports). The counts are the database's, over every
+    live review, whatever the filters."""
+    live = live_reviews(user, partnerships)
+    reviews = {review.pk: review for review in live}
     review_agencies = {
         review_agency.pk: review_agency
         for review_agency in ReviewAgency.objects.filter(review_id__in=list(reviews))
@@ -486,36 +608,54 @@ def dashboard_for(user, partnerships: dict[int, str], params, *, today: date) ->
         .order_by("pk")
     }
     tasks = open_review_tasks(list(reviews))
-    holders = Holders(reviews, review_agencies)
-    forecasts = forecasts_for(list(reviews.values()), today=today)
     stage_tasks = _stage_tasks(reviews, tasks)
-    rows = [
-        _row(review, stage_tasks.get(review.pk), forecasts.get(review.pk), today)
-        for review in reviews.values()
-    ]
+    rows = [_row(review, stage_tasks.get(review.pk), today) for review in reviews.values()]
     options = _options(reviews, review_agencies)
     filters = Filters.from_params(params, options)
     in_scope = _agencies_in_scope(review_agencies)
-    shown = _sorted([row for row in rows if _matches(row, filters, in_scope)], filters)
+    matching = [row for row in rows if _matches(row, filters, in_scope)]
+    if not paged or filters.sort in FORECAST_SORTS:
+        _add_forecasts(matching, today)
+    shown = _sorted(matching, filters)
+    pager = Pager.of(filters.page if paged else 1, PAGE_SIZE if paged else len(shown) or 1,
+                     len(shown), "page", filters)  # fmt: skip
+    if paged and filters.sort not in FORECAST_SORTS:
+        _add_forecasts(pager.slice(shown), today)
     shown_ids = {row.review.pk for row in shown}
-    task_rows = _task_rows(
-        [task for task in tasks if task.process.artifact_object_id in shown_ids],
-        reviews,
-        review_agencies,
-        holders,
-        today,
+    urgent = _urgent_tasks(
+        [task for task in tasks if task.process.artifact_object_id in shown_ids], reviews, today
     )
+    task_pager = Pager.of(
+        filters.tasks_page if paged else 1,
+        TASKS_PAGE_SIZE if paged else len(urgent) or 1,
+        len(urgent),
+        "tasks_page",
+        filters,
+        "#tasks",
+    )
+    on_page = task_pager.slice(urgent)
+    holders = Holders({task_review.pk: task_review for _t, task_review, _d, _s in on_page},
+                      review_agencies)  # fmt: skip
+    task_rows = _task_rows(on_page, review_agencies, holders)
     return Dashboard(
         partnerships=partnerships,
         rows=shown,
         total=len(rows),
-        task_groups=_grouped(task_rows),
-        counts=_counts(rows, today),
+        task_groups=_grouped(task_rows, urgent, review_agencies),
+        counts=_counts(live, today),
         filters=filters,
         options=options,
         today=today,
+        pager=pager,
+        task_pager=task_pager,
         action_plans=action_plans_for(reviews, partnerships, today),
     )
+
+
+def _add_forecasts(rows: list[ReviewRow], today: date) -> None:
+    forecasts = forecasts_for([row.review for row in rows], today=today)
+    for row in rows:
+        row.forecast = forecasts.get(row.review.pk)
 
 
 def _stage_tasks(reviews: dict[int, Review], tasks: list[Task]) -> dict[int, Task]:
@@ -529,7 +669,7 @@ def _stage_tasks(reviews: dict[int, Review], tasks: list[Task]) -> dict[int, Tas
     return found
 
 
-def _row(review: Review, stage_task: Task | None, forecast, today: date) -> ReviewRow:
+def _row(review: Review, stage_task: Task | None, today: date) -> ReviewRow:
     deadline = next_deadline(review)
     entered_on = review.stage_entered_on or review.notified_on
     return ReviewRow(
@@ -539,7 +679,7 @@ def _row(review: Review, stage_task: Task | None, forecast, today: date) -> Revi
         deadline=deadline,
         status=deadline.status(today) if deadline else NO_DEADLINE,
         holder=_holder(stage_task),
-        forecast=forecast,
+        forecast=None,  # added for the rows shown (``_add_forecasts``)
     )
 
 
@@ -613,26 +753,32 @@ def _sorted(rows: list[ReviewRow], filters: Filters) -> list[ReviewRow]:
     return sorted(present, key=key, reverse=filters.order == "desc") + missing
 
 
-def _task_rows(tasks, reviews, review_agencies, holders: Holders, today: date) -> list[TaskRow]:
-    rows = []
+def _urgent_tasks(tasks, reviews, today: date) -> list[tuple]:
+    """The overdue and due-soon tasks, most urgent first: the one due first leads (an overdue
+    task is due before any due soon), then by review: (task, review, deadline, status)."""
+    urgent = []
     for task in tasks:
         review = reviews[task.process.artifact_object_id]
         deadline = _deadline_of(review, task.data.get("deadline"))
         status = deadline.status(today) if deadline else None
-        if status not in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON):
-            continue
-        rows.append(
-            TaskRow(
-                task=task,
-                review=review,
-                title=task_title(task),
-                group=_group(task, review, review_agencies),
-                holders=holders.of(task, review),
-                deadline=deadline,
-                status=status,
-            )
+        if status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON):
+            urgent.append((task, review, deadline, status))
+    return sorted(urgent, key=lambda item: (item[2].due_on, item[1].reference))
+
+
+def _task_rows(urgent, review_agencies, holders: Holders) -> list[TaskRow]:
+    return [
+        TaskRow(
+            task=task,
+            review=review,
+            title=task_title(task),
+            group=_group(task, review, review_agencies),
+            holders=holders.of(task, review),
+            deadline=deadline,
+            status=status,
         )
-    return rows
+        for task, review, deadline, status in urgent
+    ]
 
 
 def _deadline_of(review: Review, rule: str | None) -> Deadline | None:
@@ -655,31 +801,63 @@ def _group(task: Task, review: Review, review_agencies: dict[int, ReviewAgency])
     return review.partnership.name
 
 
-def _grouped(rows: list[TaskRow]) -> list[TaskGroup]:
-    """Groups with the most overdue tasks first, so the agency holding reviews up leads;
-    within a group, the task due first leads."""
+def _grouped(rows: list[TaskRow], urgent, review_agencies) -> list[TaskGroup]:
+    """This page's tasks by group, the groups with the most overdue tasks (over every page)
+    first, so the agency holding reviews up leads; within a group, the task due first leads."""
+    overdue, due_soon = defaultdict(int), defaultdict(int)
+    for task, review, _deadline, status in urgent:
+        group = _group(task, review, review_agencies)
+        if status == DeadlineStatus.OVERDUE:
+            overdue[group] += 1
+        else:
+            due_soon[group] += 1
     groups = defaultdict(list)
     for row in rows:
         groups[row.group].append(row)
     ordered = [
-        TaskGroup(name, sorted(group, key=lambda row: (row.due_on, row.review.reference)))
+        TaskGroup(
+            name,
+            sorted(group, key=lambda row: (row.due_on, row.review.reference)),
+            overdue[name],
+            due_soon[name],
+        )
         for name, group in groups.items()
     ]
-    return sorted(ordered, key=lambda group: (-group.overdue, -len(group.rows), group.name))
-
-
-def _counts(rows: list[ReviewRow], today: date) -> Counts:
-    overdue = sum(
-        deadline.status(today) == DeadlineStatus.OVERDUE
-        for row in rows
-        for deadline in row.review.deadlines.all()
+    return sorted(
+        ordered, key=lambda group: (-group.overdue, -(group.overdue + group.due_soon), group.name)
     )
+
+
+def _counts(live_reviews: QuerySet[Review], today: date) -> Counts:
+    """The board's counts, by the database (two queries), over every live review."""
+    live = Review.objects.filter(pk__in=live_reviews.prefetch_related(None).order_by().values("pk"))
+    totals = live.aggregate(
+        live=Count("pk"),
+        paused=Count("pk", filter=Q(stage=Stage.PAUSED)),
+        past_six_months=Count(
+            "pk",
+            filter=Q(commissioned_on__lte=_six_months_before(today), signed_off_on__isnull=True),
+        ),
+    )
+    # ``Deadline.status`` is "overdue" for an unmet deadline due before today.
+    overdue = Deadline.objects.filter(
+        review__in=live, met_on__isnull=True, due_on__lt=today
+    ).count()
     return Counts(
-        live=len(rows),
+        live=totals["live"],
         overdue_deadlines=overdue,
-        paused=sum(row.review.is_paused for row in rows),
-        past_six_months=sum(_past_six_months(row.review, today) for row in rows),
+        paused=totals["paused"],
+        past_six_months=totals["past_six_months"],
     )
+
+
+def _six_months_before(today: date) -> date:
+    """The latest decision date six months past by ``today`` (``_past_six_months``): months
+    end on different days, so found from the calendar, not subtracted."""
+    day = timescales.add_months(today, -COMPLETION_MONTHS) + timedelta(days=4)
+    while timescales.add_months(day, COMPLETION_MONTHS) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def _past_six_months(review: Review, today: date) -> bool:

@@ -11,7 +11,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
 
 from workflows import timescales
 from workflows.models import Deadline, Partnership, Pause, Review, ReviewHistory
@@ -123,19 +126,25 @@ class _PartnershipTimes:
         return NATIONAL_ESTIMATE_DAYS[stage], False
 
 
+# The partnership's typical stage durations change only when one of its reviews finishes a stage,
+# a few times a week: they are worked out once a day per partnership and kept in Django's cache
+# until midnight, so a page's forecasts read only its own reviews' history, not the decade behind
+# them. A stage finished today counts in tomorrow's medians at the latest.
+TIMES_CACHE_KEY = "forecast-stage-times:{partnership_id}:{day}"
+
+
 def forecasts_for(reviews: Sequence[Review], *, today: date) -> dict[int, Forecast]:
-    """Forecasts for many reviews with a constant number of queries (whatever len(reviews))."""
+    """Forecasts for many reviews with a constant number of queries (whatever len(reviews)):
+    the reviews' own history and pauses, their completion deadlines (none when prefetched with
+    ``deadlines``), and, once a day per partnership, the partnership's stage times."""
     if not reviews:
         return {}
-    partnership_ids = {review.partnership_id for review in reviews}
-    names = dict(Partnership.objects.filter(pk__in=partnership_ids).values_list("pk", "name"))
-    pauses = _pauses_by_review(partnership_ids)
-    stays, partnership_of = _stays_by_review(partnership_ids, pauses, today)
-    times = {pk: _partnership_times(name, pk, stays, partnership_of) for pk, name in names.items()}
-    completion = {
-        deadline.review_id: deadline
-        for deadline in Deadline.objects.filter(review__in=reviews, rule="completion")
-    }
+    times = partnership_times({review.partnership_id for review in reviews}, today=today)
+    review_ids = [review.pk for review in reviews]
+    pauses = _pauses_by_review(Pause.objects.filter(review_id__in=review_ids))
+    history = ReviewHistory.objects.filter(review_id__in=review_ids)
+    stays, _partnership_of = _stays_by_review(history, pauses, today)
+    completion = _completion_deadlines(reviews)
     return {
         review.pk: _forecast(
             review,
@@ -152,6 +161,49 @@ def forecast_for(review: Review, *, today: date) -> Forecast:
     return forecasts_for([review], today=today)[review.pk]
 
 
+def _completion_deadlines(reviews: Sequence[Review]) -> dict[int, Deadline]:
+    """Each review's completion deadline: from its prefetched deadlines (the dashboard's), else
+    read for all of them at once."""
+    prefetched = [getattr(r, "_prefetched_objects_cache", {}).get("deadlines") for r in reviews]
+    if all(deadlines is not None for deadlines in prefetched):
+        rows = [d for deadlines in prefetched for d in deadlines]
+    else:
+        rows = Deadline.objects.filter(review__in=reviews, rule="completion")
+    return {d.review_id: d for d in rows if d.rule == "completion"}
+
+
+def partnership_times(partnership_ids, *, today: date) -> dict[int, _PartnershipTimes]:
+    """Each partnership's finished stage durations, from the cache when worked out today."""
+    keys = {
+        pk: TIMES_CACHE_KEY.format(partnership_id=pk, day=today.isoformat())
+        for pk in partnership_ids
+    }
+    found = cache.get_many(list(keys.values()))
+    times = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in times]
+    if missing:
+        fresh = _times_from_history(missing, today)
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, _seconds_to_midnight())
+        times.update(fresh)
+    return times
+
+
+def _seconds_to_midnight() -> int:
+    """Until the end of the day: the cache key names the day, so this only frees the memory."""
+    now = timezone.localtime()
+    midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
+    return max(int((midnight - now).total_seconds()), 60)
+
+
+def _times_from_history(partnership_ids: list[int], today: date) -> dict[int, _PartnershipTimes]:
+    """The stage times of these partnerships from every review they have held (3 queries)."""
+    names = dict(Partnership.objects.filter(pk__in=partnership_ids).values_list("pk", "name"))
+    pauses = _pauses_by_review(Pause.objects.filter(review__partnership_id__in=partnership_ids))
+    history = ReviewHistory.objects.filter(review__partnership_id__in=partnership_ids)
+    stays, partnership_of = _stays_by_review(history, pauses, today)
+    return {pk: _partnership_times(name, pk, stays, partnership_of) for pk, name in names.items()}
+
+
 @dataclass(frozen=True)
 class _Row:
     from_stage: str
@@ -165,33 +217,28 @@ class _Span:
     resumed_on: date | None
 
 
-def _pauses_by_review(partnership_ids) -> dict[int, list[_Span]]:
-    pauses = defaultdict(list)
-    rows = Pause.objects.filter(review__partnership_id__in=partnership_ids).values_list(
+def _pauses_by_review(pauses) -> dict[int, list[_Span]]:
+    by_review = defaultdict(list)
+    for review_id, paused_on, resumed_on in pauses.values_list(
         "review_id", "paused_on", "resumed_on"
-    )
-    for review_id, paused_on, resumed_on in rows:
-        pauses[review_id].append(_Span(paused_on, resumed_on))
-    return pauses
+    ):
+        by_review[review_id].append(_Span(paused_on, resumed_on))
+    return by_review
 
 
-def _stays_by_review(partnership_ids, pauses, today: date):
-    """Every review of these partnerships: its stays, and which partnership it belongs to."""
-    history = defaultdict(list)
+def _stays_by_review(history, pauses, today: date):
+    """Each review's stays from its history rows, and which partnership it belongs to."""
+    by_review = defaultdict(list)
     partnership_of = {}
-    rows = (
-        ReviewHistory.objects.filter(review__partnership_id__in=partnership_ids)
-        .order_by("review_id", "at", "pk")
-        .values_list(
-            "review_id", "review__partnership_id", "from_stage", "to_stage", "effective_on"
-        )
+    rows = history.order_by("review_id", "at", "pk").values_list(
+        "review_id", "review__partnership_id", "from_stage", "to_stage", "effective_on"
     )
     for review_id, partnership_id, from_stage, to_stage, effective_on in rows:
-        history[review_id].append(_Row(from_stage, to_stage, effective_on))
+        by_review[review_id].append(_Row(from_stage, to_stage, effective_on))
         partnership_of[review_id] = partnership_id
     stays = {
         review_id: stage_stays(review_rows, pauses.get(review_id, []), today=today)
-        for review_id, review_rows in history.items()
+        for review_id, review_rows in by_review.items()
     }
     return stays, partnership_of
 

@@ -2,8 +2,9 @@
 and the charts.
 
 Every figure is worked out over a set of partnerships with a fixed number of queries, however
-many reviews they hold: counts are aggregated in the database; medians are taken in Python over
-one ``values_list`` of dates.
+many reviews they hold: counts and medians are aggregated in the database (PostgreSQL's
+``percentile_cont``); on SQLite, which has no median, medians are taken in Python over one
+``values_list`` of dates.
 
 Small numbers. A regional or national lead sees only aggregates and the library titles of
 published reviews (which are public). In a small area a count of 1 can identify a death (one
@@ -23,7 +24,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, QuerySet
 
 from workflows import permissions
 from workflows.library import library_entries
@@ -244,7 +246,7 @@ def statistics_for(
     with ``rows_for``, a row of counts and medians for each of those partnerships too."""
     reviews = reviews_in(partnerships, year)
     stage_counts = _stage_counts(reviews)
-    dates = list(reviews.values_list(*DATE_FIELDS, named=True))
+    dates = _interval_samples(reviews, by_partnership=bool(rows_for))
     deadlines = _deadline_counts(reviews, today)
     total = sum(stage_counts.values())
     reviews_figure = figure(total, suppress=suppress)
@@ -256,7 +258,7 @@ def statistics_for(
         year=year,
         reviews=reviews_figure,
         stages=[(stage.label, by_stage[stage]) for stage in Stage],
-        intervals=_intervals(dates, suppress),
+        intervals=_intervals(dates.whole if isinstance(dates, _Samples) else dates, suppress),
         **_deadline_figures(deadlines, suppress),
         pauses=_pause_rows(reviews, today, suppress),
         library=_library(partnerships, year),
@@ -273,13 +275,62 @@ def _stage_total(stage_counts: dict, stage: str) -> int:
     return sum(count for (_p, s), count in stage_counts.items() if s == stage)
 
 
-def _intervals(dates: list, suppress: bool) -> list[Interval]:
+class Median(Aggregate):
+    """PostgreSQL's continuous median: the middle value, or the mean of the middle two (as
+    Python's ``statistics.median``)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+class _Samples:
+    """The medians and sample sizes of the intervals, worked out by the database: one row for
+    the whole set, and one per partnership when asked. Read as ``_intervals`` reads them."""
+
+    def __init__(self, reviews: QuerySet[Review], by_partnership: bool):
+        figures = {}
+        for index, (_label, start, end, _expected) in enumerate(INTERVALS):
+            # Date minus date is a whole number of days in PostgreSQL.
+            days = Func(F(end), F(start), template="(%(expressions)s)", arg_joiner=" - ",
+                        output_field=IntegerField())  # fmt: skip
+            # A resubmitted report's new sign-off comes after its last QA outcome: not an interval.
+            valid = Q(
+                **{f"{start}__isnull": False, f"{end}__isnull": False, f"{end}__gte": F(start)}
+            )
+            figures[f"median_{index}"] = Median(days, filter=valid)
+            figures[f"sample_{index}"] = Count("pk", filter=valid)
+        figures["published"] = Count("pk", filter=Q(published_on__isnull=False))
+        self.whole = reviews.order_by().aggregate(**figures)
+        self.partnerships = {}
+        if by_partnership:
+            rows = reviews.order_by().values("partnership_id").annotate(**figures)
+            self.partnerships = {row["partnership_id"]: row for row in rows}
+
+    def of(self, partnership_id: int) -> dict:
+        return self.partnerships.get(partnership_id, {})
+
+
+def _interval_samples(reviews: QuerySet[Review], *, by_partnership: bool):
+    if connection.vendor == "postgresql":
+        return _Samples(reviews, by_partnership)
+    return list(reviews.values_list(*DATE_FIELDS, named=True))
+
+
+def _intervals(dates, suppress: bool) -> list[Interval]:
+    """The median days of each interval; ``dates`` is the database's figures (a dict of
+    ``_Samples``) or, on SQLite, the reviews' dates."""
     intervals = []
-    for label, start, end, expected in INTERVALS:
-        days = [days for row in dates if (days := _days_between(row, start, end)) is not None]
-        sample = figure(len(days), suppress=suppress)
-        median = stats.median(days) if days and not sample.hidden else None
-        intervals.append(Interval(label, median, sample, expected))
+    for index, (label, start, end, expected) in enumerate(INTERVALS):
+        if isinstance(dates, dict):
+            count, median = dates.get(f"sample_{index}") or 0, dates.get(f"median_{index}")
+        else:
+            days = [days for row in dates if (days := _days_between(row, start, end)) is not None]
+            count, median = len(days), stats.median(days) if days else None
+        sample = figure(count, suppress=suppress)
+        intervals.append(
+            Interval(label, median if count and not sample.hidden else None, sample, expected)
+        )
     return intervals
 
 
@@ -366,13 +417,20 @@ def _partnership_rows(partnerships, stage_counts, dates, suppress) -> list[Partn
     for (partnership_id, _stage), count in stage_counts.items():
         reviews[partnership_id] += count
     counts = figures_of_group({p.pk: reviews[p.pk] for p in partnerships}, suppress=suppress)
-    dates_of = defaultdict(list)
-    for row in dates:
-        dates_of[row.partnership_id].append(row)
+    if isinstance(dates, _Samples):
+        figures_of = {p.pk: dates.of(p.pk) for p in partnerships}
+    else:
+        dates_of = defaultdict(list)
+        for row in dates:
+            dates_of[row.partnership_id].append(row)
     rows = []
     for partnership in partnerships:
-        own = dates_of[partnership.pk]
-        published = sum(1 for row in own if row.published_on)
+        if isinstance(dates, _Samples):
+            own = figures_of[partnership.pk]
+            published = own.get("published", 0)
+        else:
+            own = dates_of[partnership.pk]
+            published = sum(1 for row in own if row.published_on)
         intervals = _intervals(own, suppress)
         rows.append(PartnershipRow(partnership, counts[partnership.pk], published, intervals))
     return rows

@@ -35,21 +35,28 @@ def managers_only(view):
     return wrapped
 
 
-def _dashboard(request, partnerships) -> Dashboard:
-    return dashboard_for(request.user, partnerships, request.GET, today=timezone.localdate())
+def _dashboard(request, partnerships, *, paged: bool = False) -> Dashboard:
+    return dashboard_for(
+        request.user, partnerships, request.GET, today=timezone.localdate(), paged=paged
+    )
 
 
 @require_safe
 @managers_only
 def dashboard(request, partnerships):
-    """Every live review of the partnerships I manage, filtered and sorted by the query string."""
+    """Every live review of the partnerships I manage, filtered and sorted by the query string,
+    a page of reviews and a page of urgent tasks at a time (a page number not on offer shows the
+    first page; see ``Pager``)."""
     if "" in request.GET.values():
         # The filter form sends its unchosen selects too: keep the address short to bookmark.
         chosen = urlencode({name: value for name, value in request.GET.items() if value})
         return redirect(f"{request.path}?{chosen}" if chosen else request.path)
-    board = _dashboard(request, partnerships)
+    board = _dashboard(request, partnerships, paged=True)
     query = board.filters.query_string()
-    return render(request, "dashboard/index.html", {"dashboard": board, "query": query})
+    # The exports hold every row, whatever page the link is on.
+    export_query = board.filters.query_string(page=1, tasks_page=1)
+    context = {"dashboard": board, "query": query, "export_query": export_query}
+    return render(request, "dashboard/index.html", context)
 
 
 @require_safe
