@@ -876,3 +876,19 @@ def test_a_review_added_today_is_counted_at_once(coordinator_client, world, part
     html = coordinator_client.get(DASHBOARD).content.decode()
     assert 'id="count-live">5</span>' in html
     assert added.reference in html
+
+
+def test_sorting_by_the_forecast_orders_every_page(coordinator_client, bulk):
+    """The forecast is worked out for the page's rows only, unless the table is sorted by it:
+    then for every row, so that page 2 carries on from page 1."""
+    bulk(60, first=0)
+    pages = review_pages(coordinator_client, f"{DASHBOARD}?sort=completion_on")
+    headings = page_table(
+        coordinator_client.get(f"{DASHBOARD}?sort=completion_on").content.decode()
+    )[0]
+    column = headings.index("Forecast completion")
+    dates = [row[column] for rows in pages for row in rows]
+    known = [date_of(text) for text in dates if text]
+    # Every page in date order, the reviews without a forecast (not commissioned yet) last.
+    assert len(pages) > 1 and len(known) > PAGE_SIZE
+    assert known == sorted(known) and dates[: len(known)] == [t for t in dates if t]
