@@ -5,12 +5,16 @@ Built once per test module inside a transaction that is rolled back at the end (
 ``world`` fixture in ``tests/test_authorization.py``); each test runs in a savepoint inside it.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import time_machine
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -154,6 +158,23 @@ def _upload(review, kind, by, agency=None, name=None, label=None):
         by=by,
     )
     return version, body
+
+
+@contextmanager
+def world_rolled_back(django_db_blocker, media, today):
+    """The world built once (on ``today``, files under ``media``) for a module's tests, inside a
+    transaction rolled back when the block ends; each test runs in a savepoint of its own."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with time_machine.travel(today, tick=False):
+                built = build_world()
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def build_world() -> World:

@@ -42,10 +42,8 @@ Adding a URL to the product without adding its row here fails ``test_every_url_h
 from urllib.parse import quote
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
@@ -55,9 +53,9 @@ from tests.authorization_cases import (
     PERPETRATOR,
     REAL_NAMES,
     VICTIM,
-    build_world,
     pdf,
     product_url_names,
+    world_rolled_back,
 )
 from tests.conftest import TODAY
 from workflows.models import (
@@ -965,20 +963,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The review and its surroundings, built once for the module in a transaction that is
     rolled back at the end; every test runs in a savepoint of its own inside it."""
     media = tmp_path_factory.mktemp("authorization-media")
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with time_machine.travel(TODAY, tick=False):
-                built = build_world()
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_rolled_back(django_db_blocker, media, TODAY) as built:
+        yield built
 
 
 def client_for(world, persona) -> Client:

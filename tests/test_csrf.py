@@ -13,13 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.conf import settings
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.authorization_cases import build_world
+from tests.authorization_cases import world_rolled_back
 from tests.conftest import TODAY
 from tests.test_authorization import PERSONAS, POST_CASES, POST_EXPECTED, cells, url_for
 
@@ -126,20 +124,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The authorisation matrix's review and people, built once in a transaction rolled back
     at the end of the module (as in tests/test_authorization.py)."""
     media = tmp_path_factory.mktemp("csrf-media")
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with time_machine.travel(TODAY, tick=False):
-                built = build_world()
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_rolled_back(django_db_blocker, media, TODAY) as built:
+        yield built
 
 
 def forging_client(world, persona: str) -> Client:

@@ -8,11 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-import time_machine
-from django.db import transaction
-from django.test import override_settings
 
-from tests.authorization_cases import build_world
+from tests.authorization_cases import world_rolled_back
 from tests.conftest import TODAY
 from tests.fuzz.harness import COUNTS
 
@@ -24,17 +21,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The authorisation matrix's world (a review at agency reports, its people, documents and
     tasks, and another partnership's review), in a transaction rolled back after the module."""
     media = tmp_path_factory.mktemp("fuzz-media")
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with time_machine.travel(TODAY, tick=False):
-                built = build_world()
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_rolled_back(django_db_blocker, media, TODAY) as built:
+        yield built
 
 
 def _totals() -> dict:
