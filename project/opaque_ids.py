@@ -52,7 +52,14 @@ def encode(value: int) -> str:
     """The opaque string for the database id ``value`` (13 characters, ``[a-z2-7]``)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_ID:
         raise ValueError(f"Not a database id: {value!r}")
-    key = _key(settings.SECRET_KEY)
+    return _encoded(settings.SECRET_KEY, value)
+
+
+# A page links to the same id more than once (a task, and the buttons to release or reassign
+# it) and people reload their pages: six HMAC rounds per link add up on a list of tasks.
+@lru_cache(maxsize=16384)
+def _encoded(secret: str, value: int) -> str:
+    key = _key(secret)
     left, right = value >> 32, value & _HALF
     for number in range(ROUNDS):
         left, right = right, left ^ _round(key, number, right)

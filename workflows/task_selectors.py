@@ -1,25 +1,35 @@
 """Reads for the task list: whose work is open, on which review, due when."""
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.db.models.lookups import In
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
+from project import opaque_ids
 from workflows import selectors
 from workflows.flows import WORK_FLOWS
 from workflows.models import Cover, Deadline, Membership, Participant, Review, ReviewAgency, User
 from workflows.services.tasks import OPEN
 
 DUE_SOON_DAYS = 7
+AGENCY_ROLES = {"agency_author", "senior_manager"}
+# What a task list row reads of a task and of its review (``TaskRow``, ``RolesHeld.holds``, the
+# templates, ``permissions.roles_in``); the review's stage is also its state machine's field.
+TASK_COLUMNS = ("flow_task", "status", "owner", "process", "data")
+REVIEW_COLUMNS = ("reference", "victim_pseudonym", "stage", "partnership", "independent_chair")
 STATUS_TAGS = {
     "overdue": ("Overdue", "govuk-tag--red"),
     "due_soon": ("Due soon", "govuk-tag--yellow"),
@@ -27,6 +37,76 @@ STATUS_TAGS = {
     "paused": ("Paused", "govuk-tag--grey"),
     "no_date": ("No deadline", "govuk-tag--grey"),
 }
+
+
+class Links:
+    """A page's links, each kind reversed once: ``reverse()`` costs about as much as the rest of
+    a task list's row, and a row has three or four links.
+
+    The first link of a kind is reversed with placeholder values; the others are that address
+    with their own values written in as ``reverse()`` writes them (an opaque id, a number, a
+    slug). A value ``reverse()`` might write otherwise (quote it, or refuse it) goes through
+    ``reverse()`` itself, so every address is the one ``reverse()`` gives."""
+
+    SAFE_TEXT = re.compile(r"[-a-zA-Z0-9_]+")
+    FIRST_NUMBER = 987_654_321_012
+
+    def __init__(self):
+        self._shapes: dict[tuple, tuple | None] = {}
+
+    def __call__(self, name: str, *args: int | str) -> str:
+        kinds = tuple(int if type(arg) is int else str for arg in args)
+        if (name, kinds) not in self._shapes:
+            self._shapes[name, kinds] = self._shape(name, kinds)
+        shape = self._shapes[name, kinds]
+        if shape is None:
+            return reverse(name, args=args)
+        texts, writers = shape
+        parts = [texts[0]]
+        for arg, write, text in zip(args, writers, texts[1:], strict=True):
+            written = write(arg)
+            if written is None:
+                return reverse(name, args=args)
+            parts += [written, text]
+        return "".join(parts)
+
+    def _shape(self, name: str, kinds: tuple) -> tuple | None:
+        """The address's fixed texts around its values and how each value is written; None
+        when a placeholder cannot be found exactly once."""
+        placeholders = [
+            self.FIRST_NUMBER + i if kind is int else f"zzplaceholder{i}zz"
+            for i, kind in enumerate(kinds)
+        ]
+        address = reverse(name, args=placeholders)
+        texts, writers, rest = [], [], address
+        for placeholder in placeholders:
+            write = self._writer(placeholder, address)
+            if write is None or rest.count(write(placeholder)) != 1:
+                return None
+            before, rest = rest.split(write(placeholder))
+            texts.append(before)
+            writers.append(write)
+        texts.append(rest)
+        return texts, writers
+
+    def _writer(self, placeholder: int | str, address: str):
+        if isinstance(placeholder, str):
+            return self._text if placeholder in address else None
+        if opaque_ids.encode(placeholder) in address:
+            return self._opaque
+        return self._number if str(placeholder) in address else None
+
+    @classmethod
+    def _text(cls, value) -> str | None:
+        return value if isinstance(value, str) and cls.SAFE_TEXT.fullmatch(value) else None
+
+    @staticmethod
+    def _opaque(value: int) -> str | None:
+        return opaque_ids.encode(value) if 0 <= value <= opaque_ids.LARGEST_ID else None
+
+    @staticmethod
+    def _number(value: int) -> str | None:
+        return str(value) if value >= 0 else None
 
 
 @dataclass
@@ -37,6 +117,7 @@ class TaskRow:
     status: str
     agency_name: str = ""
     covering_for: User | None = None
+    links: Links = field(default_factory=Links, repr=False, compare=False)
 
     @property
     def status_label(self) -> str:
@@ -54,7 +135,7 @@ class TaskRow:
     # pays a variable lookup for each dot and a ``{% url %}`` tag for each branch, row by row.
     @cached_property
     def review_url(self) -> str:
-        return reverse("reviews:detail", args=[self.review.reference])
+        return self.links("reviews:detail", self.review.reference)
 
     @cached_property
     def url(self) -> str:
@@ -62,12 +143,24 @@ class TaskRow:
         the review itself."""
         data, reference = self.task.data, self.review.reference
         if data.get("participant"):
-            return reverse("tasks:panel", args=[reference, self.task.pk])
+            return self.links("tasks:panel", reference, self.task.pk)
         if data.get("review_agency"):
-            return reverse("tasks:agency", args=[reference, self.task.pk])
+            return self.links("tasks:agency", reference, self.task.pk)
         if data.get("step"):
-            return reverse("reviews:step", args=[reference, data["step"]])
+            return self.links("reviews:step", reference, data["step"])
         return self.review_url
+
+    @cached_property
+    def release_url(self) -> str:
+        return self.links("tasks:release", self.task.pk)
+
+    @cached_property
+    def claim_url(self) -> str:
+        return self.links("tasks:claim", self.task.pk)
+
+    @cached_property
+    def reassign_url(self) -> str:
+        return self.links("tasks:reassign", self.task.pk)
 
     @property
     def title(self) -> str:
@@ -138,10 +231,28 @@ class RolesHeld:
         roles = {"independent_chair", "report_author"}
         roles |= {role for held in self.partnership_roles.values() for role in held}
         roles |= {role for held in self.review_roles.values() for role in held}
-        unclaimed = Q(status=STATUS.NEW) & (
-            Q(data__role__in=sorted(roles)) | ~Q(data__has_key="role")
+        waiting = Q(data__role__in=sorted(roles - AGENCY_ROLES)) | ~Q(data__has_key="role")
+        if roles & AGENCY_ROLES:
+            # An agency's tasks only for that agency's people: someone on many reviews would
+            # otherwise read every other agency's waiting tasks, for ``holds`` to refuse them.
+            waiting |= Q(data__role__in=sorted(roles & AGENCY_ROLES)) & Q(
+                In(KeyTextTransform("review_agency", "data"), self._agencies_taking_part())
+            )
+        return Q(owner=self.user) | (Q(status=STATUS.NEW) & waiting)
+
+    def _agencies_taking_part(self) -> QuerySet:
+        """The review agencies the person works for, their ids as text (as a task's data reads
+        as text), as a subquery. Led by the person's participations, each finding its agency by
+        the (review, agency) key: PostgreSQL would otherwise read every review agency."""
+        agency = ReviewAgency.objects.filter(
+            review_id=OuterRef("review_id"), agency_id=OuterRef("agency_id")
         )
-        return Q(owner=self.user) | unclaimed
+        return (
+            Participant.objects.active()
+            .filter(user=self.user, role__in=AGENCY_ROLES)
+            .order_by()  # the model's default ordering joins people and agencies for nothing
+            .values(text_id=Cast(Subquery(agency.values("pk")), TextField()))
+        )
 
     def know(self, reviews: dict[int, Review], review_agencies: dict[int, tuple[int, int]]):
         """The reviews with tasks and their agencies ((review, agency) by review agency)."""
@@ -233,10 +344,16 @@ def _rows(
             flow_task_type="HUMAN",
             status__in=OPEN,
             process_id__in=list(processes),
-        ).select_related("owner")  # not the process: ``processes`` says whose review it is
+        )
+        # Not the process (``processes`` says whose review it is) nor the owner (the list needs
+        # only their id); only the columns a row reads: a person sees many tasks of other
+        # agencies that ``holds`` then refuses, and each unused column costs on every one.
+        .only(*TASK_COLUMNS)
     )
     # Not the partnership: the list needs only its id (``permissions.roles_in`` is cached).
-    reviews = Review.objects.in_bulk({processes[task.process_id] for task in tasks})
+    reviews = Review.objects.only(*REVIEW_COLUMNS).in_bulk(
+        {processes[task.process_id] for task in tasks}
+    )
     deadlines = _deadlines_by_review(reviews, {task.data.get("deadline") for task in tasks})
     # Only the review agencies the tasks name (their agency's name, and ``holds``), not every
     # agency of every review: a review has a dozen or more.
@@ -254,12 +371,14 @@ def _rows(
         if person is not None:
             person.know(reviews, review_agencies)
     today = timezone.localdate()
+    links = Links()
     rows = []
     for task in tasks:
         review = reviews[processes[task.process_id]]
         due_on = deadlines.get((review.pk, task.data.get("deadline")))
         agency_name = agencies.get(task.data.get("review_agency"), "")
-        rows.append(TaskRow(task, review, due_on, task_status(review, due_on, today), agency_name))
+        status = task_status(review, due_on, today)
+        rows.append(TaskRow(task, review, due_on, status, agency_name, links=links))
     return rows
 
 
