@@ -284,11 +284,13 @@ def _sent_back(task, review: Review, agency) -> bool:
 RECOMMENDATION_RULE_PREFIX = "recommendation-"
 
 
-def deadline_step(*, deadline, step, today, steps=()) -> list[Message]:
-    """A reminder before a due date, or an escalation after it; ``steps`` is the whole ladder."""
+def deadline_step(*, deadline, step, today, steps=(), book=holders.DATABASE) -> list[Message]:
+    """A reminder before a due date, or an escalation after it; ``steps`` is the whole ladder.
+    ``book``: where the holders are read from (the sweep reads them for many deadlines at once,
+    see ``workflows.holders.HolderBook``)."""
     review = deadline.review
-    tasks = holders.deadline_tasks(deadline)
-    people = holders.deadline_holders(deadline, tasks=tasks)
+    tasks = holders.deadline_tasks(deadline, book)
+    people = holders.deadline_holders(deadline, tasks=tasks, book=book)
     context = {
         **review_context(review),
         "deadline_title": deadline.title,
@@ -311,9 +313,9 @@ def deadline_step(*, deadline, step, today, steps=()) -> list[Message]:
     if step.kind == "reminder":
         return to_people("reminder", people, context, digestible=True)
     if step.step == "escalation":
-        everyone = people + holders.coordinators(review)
+        everyone = people + holders.coordinators(review, book)
         return to_people("escalation", everyone, context, digestible=True)
-    return to_people("chair_escalation", holders.csp_chairs(review), context, digestible=True)
+    return to_people("chair_escalation", holders.csp_chairs(review, book), context, digestible=True)
 
 
 def _chair_escalation_on(deadline, steps):

@@ -8,6 +8,7 @@ twice, and a moved due date gets steps of its own.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -48,8 +49,11 @@ UNDELIVERED = {
 class Email(models.Model):
     """One email to one address: what it says, and how far sending and delivery have got.
 
-    The body is rendered when the event happens, from plain strings (reference, pseudonym,
-    dates, links), never from a review's restricted facts.
+    What it says is rendered from plain strings (reference, pseudonym, dates, links), never from
+    a review's restricted facts. The subject is rendered when the event happens. So are the
+    bodies, except for emails written in bulk (the reminder sweep's): those keep the strings in
+    ``context`` and the sender renders the bodies, records them here and clears ``context``
+    (docs/adr/0007-the-email-outbox.md, "Bodies written by the sender").
     """
 
     review = models.ForeignKey(
@@ -67,6 +71,8 @@ class Email(models.Model):
     subject = models.CharField(max_length=300)
     text_body = models.TextField()
     html_body = models.TextField()
+    # What the bodies say, while they are still to be rendered; empty once they are.
+    context = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
     status = models.CharField(max_length=12, choices=EmailStatus.choices, default=EmailStatus.READY)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -113,6 +119,14 @@ class Email(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_address} ({self.status})"
+
+    def bodies(self) -> tuple[str, str]:
+        """The plain text and HTML bodies, rendered now if the sender has not yet written them."""
+        if self.context is None:
+            return self.text_body, self.html_body
+        from notifications.outbox import email_bodies
+
+        return email_bodies(self.kind, self.context)
 
     @property
     def undelivered(self) -> bool:

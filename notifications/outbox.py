@@ -43,13 +43,38 @@ def email_queue(event: str, **facts) -> list[Email]:
     """
     review = facts.get("review") or _review_of(facts)
     messages = BUILDERS[event](**facts)
-    digest_users = _digest_users(messages)
-    rows = [_row(message, review, _person_id(message) in digest_users) for message in messages]
+    return emails_write([(review, messages)])[0]
+
+
+def emails_write(events: list[tuple], *, bodies_by_sender: bool = False) -> list[list[Email]]:
+    """Write the emails of many events in one statement; each event is ``(review, messages)``.
+    Returns each event's new rows, in order; they are sent after the current transaction commits.
+
+    ``bodies_by_sender``: leave the bodies for the sender to render (the subject is written now,
+    for the review's email list and the daily digest). Rendering is most of what writing an email
+    costs, so the reminder sweep, which may write thousands at once, passes the work to the
+    workers that send them (docs/adr/0007-the-email-outbox.md, "Bodies written by the sender").
+    """
+    digest_users = _digest_users([message for _review, messages in events for message in messages])
+    rows = []
+    for review, messages in events:
+        # An event's messages differ only in whom they greet, and no subject greets anyone
+        # (tests/notifications/test_email_templates.py): each kind's subject is rendered once.
+        subjects = {}
+        for message in messages:
+            if message.kind not in subjects:
+                subjects[message.kind] = email_subject(message.kind, message.context)
+            held = _person_id(message) in digest_users
+            rows.append(_row(message, review, held, bodies_by_sender, subjects[message.kind]))
     emails = Email.objects.bulk_create(rows)
     ready = [email.pk for email in emails if email.status == EmailStatus.READY]
     if ready:
         transaction.on_commit(lambda: emails_dispatch(ready))
-    return emails
+    written, start = [], 0
+    for _review, messages in events:
+        written.append(emails[start : start + len(messages)])
+        start += len(messages)
+    return written
 
 
 def _review_of(facts: dict):
@@ -72,8 +97,8 @@ def _digest_users(messages) -> set[int]:
     return set(chosen.values_list("user_id", flat=True))
 
 
-def _row(message, review, held: bool) -> Email:
-    subject, text, html = email_render(message.kind, message.context)
+def _row(message, review, held: bool, bodies_by_sender: bool, subject: str) -> Email:
+    text, html = ("", "") if bodies_by_sender else email_bodies(message.kind, message.context)
     return Email(
         review=review,
         recipient=message.recipient,
@@ -82,16 +107,26 @@ def _row(message, review, held: bool) -> Email:
         subject=subject,
         text_body=text,
         html_body=html,
+        context=message.context if bodies_by_sender else None,
         status=EmailStatus.HELD if held and message.digestible else EmailStatus.READY,
     )
 
 
 def email_render(kind: str, context: dict) -> tuple[str, str, str]:
     """The subject, plain text and HTML of an email from ``templates/emails/<kind>*``."""
+    return (email_subject(kind, context), *email_bodies(kind, context))
+
+
+def email_subject(kind: str, context: dict) -> str:
     subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    return " ".join(subject.split())[:300]
+
+
+def email_bodies(kind: str, context: dict) -> tuple[str, str]:
+    """The plain text and HTML bodies of an email."""
     text = render_to_string(f"emails/{kind}.txt", context)
     html = render_to_string(f"emails/{kind}.html", context)
-    return " ".join(subject.split())[:300], _tidy(text), html
+    return _tidy(text), html
 
 
 def _tidy(text: str) -> str:

@@ -2,8 +2,9 @@
 
 Each deadline row carries ``next_action_on``, the date of its next rung, under a partial index on
 open rows: the sweep is one indexed range query however much history there is. Firing a rung
-writes a ``ReminderStep`` row (unique on deadline, step and due date) and its outbox rows in one
-transaction, so a rung fires once even if two sweeps run at the same time.
+writes a ``ReminderStep`` row (unique on deadline, step and due date) and its outbox rows in the
+transaction that holds the deadline's row locked, so a rung fires once even if two sweeps run at
+the same time.
 """
 
 import functools
@@ -11,11 +12,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.ladder import LadderSettings, Step, ladder_steps, next_step_on, steps_due
-from notifications.models import ReminderLadder, ReminderStep
+from notifications.models import ReminderLadder, ReminderStep, StepKind
 
 logger = logging.getLogger(__name__)
 
@@ -79,27 +80,26 @@ def ladder_changed(*, partnership_id: int) -> int:
     return len(open_deadlines)
 
 
-def reminders_sweep(*, today: date | None = None) -> SweepResult:
-    """Fire every rung that has fallen due by ``today``; safe to run at any time, and twice."""
-    from workflows.models import Deadline
+# Deadlines fired in one transaction. A batch holds its deadlines' rows locked until it commits,
+# so it is kept to what takes well under a second to write.
+BATCH_SIZE = 250
 
+
+def reminders_sweep(*, today: date | None = None) -> SweepResult:
+    """Fire every rung that has fallen due by ``today``; safe to run at any time, and twice.
+
+    The due deadlines are fired a batch at a time, each batch in one transaction with a fixed
+    number of queries however many deadlines it holds: the deadlines locked, the rungs already
+    fired, the ladders and the people to tell each read once, then the new rungs, their emails
+    and the next dates written in bulk. Emails leave their bodies for the sender to render
+    (``notifications.outbox.emails_write``)."""
     today = today or timezone.localdate()
     result = SweepResult()
     ladders: dict[int, LadderSettings] = {}  # each partnership's ladder, read once a sweep
-    for pk in _due_deadline_ids(today):
+    due = _due_deadline_ids(today)
+    for start in range(0, len(due), BATCH_SIZE):
         with transaction.atomic():
-            # Another sweep working on this deadline holds its row: leave it to that sweep.
-            deadline = (
-                Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=pk, met_on__isnull=True, next_action_on__lte=today)
-                .select_related("review__partnership")
-                .first()
-            )
-            if deadline is not None:
-                partnership_id = deadline.review.partnership_id
-                if partnership_id not in ladders:
-                    ladders[partnership_id] = ladder_for(partnership_id)
-                _fire_due_steps(deadline, today, result, ladders[partnership_id])
+            _fire_batch(due[start : start + BATCH_SIZE], today, result, ladders)
     if result.steps:
         logger.info(
             "reminder sweep: %s reminders, %s escalations, %s passed over, %s emails",
@@ -138,46 +138,129 @@ def _due_sql(vendor: str) -> str:
     return sql
 
 
-def _fire_due_steps(deadline, today: date, result: SweepResult, ladder: LadderSettings) -> None:
-    from notifications.outbox import email_queue
+def _fire_batch(ids: list[int], today: date, result: SweepResult, ladders: dict) -> None:
+    """Fire the due rungs of these deadlines, in the caller's transaction."""
+    from workflows.models import Deadline
 
-    result.deadlines += 1
-    steps = deadline_steps(deadline, ladder)
-    done = steps_done(deadline)
-    if not deadline.review.is_paused:
-        for step, passed_over in steps_due(steps, done, today):
-            fired = _record_step(deadline, step, passed_over)
-            if fired is None:
-                continue  # fired by another sweep a moment ago
-            done.add(step.step)
-            result.steps.append(f"{deadline.review.reference}:{deadline.rule}:{step.step}")
-            if passed_over:
-                result.skipped += 1
-                continue
-            emails = email_queue(
-                "deadline_step", deadline=deadline, step=step, today=today, steps=steps
-            )
-            fired.emails.set(emails)
-            result.emails += len(emails)
-            if step.kind == "reminder":
-                result.reminders += 1
-            else:
-                result.escalations += 1
-    deadline.next_action_on = next_step_on(steps, done)
-    deadline.save(update_fields=["next_action_on"])
+    # Another sweep working on a deadline holds its row: leave it to that sweep. One that has
+    # just finished with it has moved its next rung on, so the date check leaves it out.
+    deadlines = list(
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=ids, met_on__isnull=True, next_action_on__lte=today)
+        .select_related("review__partnership", "review__independent_chair")
+        .order_by("next_action_on", "pk")
+    )
+    if not deadlines:
+        return
+    _read_ladders({deadline.review.partnership_id for deadline in deadlines}, ladders)
+    done = _steps_done(deadlines)
+    firing = []  # (deadline, steps, step, passed over)
+    for deadline in deadlines:
+        result.deadlines += 1
+        steps = deadline_steps(deadline, ladders[deadline.review.partnership_id])
+        fired = done[deadline.pk]
+        if not deadline.review.is_paused:
+            for step, passed_over in steps_due(steps, fired, today):
+                fired.add(step.step)
+                firing.append((deadline, steps, step, passed_over))
+        deadline.next_action_on = next_step_on(steps, fired)
+    rows = _record_steps(firing)
+    _write_emails(firing, rows, today, result)
+    _date_next_rungs(deadlines)
 
 
-def _record_step(deadline, step: Step, passed_over: bool) -> ReminderStep | None:
-    """Write the rung's row; None when it already exists (the unique constraint decides)."""
-    try:
-        with transaction.atomic():
-            return ReminderStep.objects.create(
-                deadline=deadline,
-                step=step.step,
-                kind=step.kind,
-                due_on=deadline.due_on,
-                fires_on=step.fires_on,
-                skipped=passed_over,
-            )
-    except IntegrityError:
-        return None
+def _date_next_rungs(deadlines) -> None:
+    """Write each deadline's next rung date. One statement per row, sent together (``bulk_update``
+    builds one CASE over the whole batch, which took longer to compile than to run)."""
+    from workflows.models import Deadline
+
+    table = connection.ops.quote_name(Deadline._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET next_action_on = %s WHERE id = %s",  # noqa: S608
+            [
+                (connection.ops.adapt_datefield_value(deadline.next_action_on), deadline.pk)
+                for deadline in deadlines
+            ],
+        )
+
+
+def _read_ladders(partnership_ids: set[int], ladders: dict) -> None:
+    """Add the ladders of partnerships not yet read to ``ladders`` (the defaults where a
+    partnership has not set its own)."""
+    missing = partnership_ids - set(ladders)
+    for ladder in ReminderLadder.objects.filter(partnership_id__in=missing):
+        ladders[ladder.partnership_id] = LadderSettings(
+            reminder_days=tuple(ladder.reminder_days),
+            escalate_after_days=ladder.escalate_after_days,
+            chair_escalate_after_days=ladder.chair_escalate_after_days,
+        )
+    for partnership_id in missing - set(ladders):
+        ladders[partnership_id] = LadderSettings()
+
+
+def _steps_done(deadlines) -> dict[int, set[str]]:
+    """The rungs already fired (or passed over) for each deadline's current due date."""
+    due_on = {deadline.pk: deadline.due_on for deadline in deadlines}
+    done = {pk: set() for pk in due_on}
+    fired = ReminderStep.objects.filter(deadline_id__in=list(due_on)).values_list(
+        "deadline_id", "due_on", "step"
+    )
+    for deadline_id, on, step in fired:
+        if on == due_on[deadline_id]:
+            done[deadline_id].add(step)
+    return done
+
+
+def _record_steps(firing) -> list[ReminderStep]:
+    """Write the rungs' rows. The deadlines are locked and their fired rungs read under the lock,
+    so none of these exists yet; the unique constraint still stands behind that."""
+    return ReminderStep.objects.bulk_create(
+        ReminderStep(
+            deadline_id=deadline.pk,
+            step=step.step,
+            kind=step.kind,
+            due_on=deadline.due_on,
+            fires_on=step.fires_on,
+            skipped=passed_over,
+        )
+        for deadline, _steps, step, passed_over in firing
+    )
+
+
+def _write_emails(firing, rows: list[ReminderStep], today: date, result: SweepResult) -> None:
+    """Write the emails of the rungs sent (not passed over), and link each rung to its emails."""
+    from notifications.events import deadline_step
+    from notifications.outbox import emails_write
+    from workflows.holders import HolderBook
+
+    for deadline, _steps, step, passed_over in firing:
+        result.steps.append(f"{deadline.review.reference}:{deadline.rule}:{step.step}")
+        if passed_over:
+            result.skipped += 1
+        elif step.kind == StepKind.REMINDER:
+            result.reminders += 1
+        else:
+            result.escalations += 1
+    sent = [(row, *fired) for row, fired in zip(rows, firing, strict=True) if not fired[3]]
+    if not sent:
+        return
+    # Who to tell, read for every review in the batch at once.
+    reviews = {deadline.review_id: deadline.review for _row, deadline, *_ in sent}
+    rules = {deadline.rule for _row, deadline, *_ in sent}
+    book = HolderBook(list(reviews.values()), deadline_rules=rules)
+    events = [
+        (
+            deadline.review,
+            deadline_step(deadline=deadline, step=step, today=today, steps=steps, book=book),
+        )
+        for _row, deadline, steps, step, _passed_over in sent
+    ]
+    written = emails_write(events, bodies_by_sender=True)
+    link = ReminderStep.emails.through
+    link.objects.bulk_create(
+        link(reminderstep_id=row.pk, email_id=email.pk)
+        for (row, *_fired), emails in zip(sent, written, strict=True)
+        for email in emails
+    )
+    result.emails += sum(len(emails) for emails in written)

@@ -172,12 +172,23 @@ def _mark_sent(email: Email, message: EmailMultiAlternatives) -> None:
     status = getattr(message, "anymail_status", None)
     provider_id = (status.message_id if status else None) or message.extra_headers["Message-ID"]
     sent_at = database.ops.adapt_datetimefield_value(timezone.now())
+    table = database.ops.quote_name(Email._meta.db_table)
+    marked = [EmailStatus.SENT, sent_at, str(provider_id)[:200]]
+    bodies = ""
+    if email.context is not None:  # rendered by this sender: the row keeps what was sent
+        bodies, marked = (
+            ", text_body = %s, html_body = %s, context = NULL",
+            [
+                *marked,
+                email.text_body,
+                email.html_body,
+            ],
+        )
     with database.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {database.ops.quote_name(Email._meta.db_table)} "
-            "SET status = %s, sent_at = %s, provider_message_id = %s, last_error = '' "
-            "WHERE id = %s AND status = %s",
-            [EmailStatus.SENT, sent_at, str(provider_id)[:200], email.pk, EmailStatus.SENDING],
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = %s, "  # noqa: S608
+            f"last_error = ''{bodies} WHERE id = %s AND status = %s",
+            [*marked, email.pk, EmailStatus.SENDING],
         )
     logger.info("email %s (%s) sent, attempt %s", email.pk, email.kind, email.attempts)
 
@@ -212,6 +223,8 @@ def _close(connection) -> None:
 
 
 def _message(email: Email, connection=None) -> EmailMultiAlternatives:
+    if email.context is not None:
+        _write_bodies(email)
     message = _OutboxMessage(
         subject=email.subject,
         body=email.text_body,
@@ -226,6 +239,14 @@ def _message(email: Email, connection=None) -> EmailMultiAlternatives:
     message.metadata = {"email_id": str(email.pk)}
     message.tags = [email.kind]
     return message
+
+
+def _write_bodies(email: Email) -> None:
+    """Render the bodies of an email written in bulk (see ``Email``); ``_mark_sent`` records
+    them on the row once the provider has taken it."""
+    from notifications.outbox import email_bodies
+
+    email.text_body, email.html_body = email_bodies(email.kind, email.context)
 
 
 class _OutboxMessage(EmailMultiAlternatives):

@@ -401,3 +401,13 @@ def test_every_email_template_is_a_known_kind():
     for kind in ALL_KINDS:
         for name in (f"{kind}_subject.txt", f"{kind}.txt", f"{kind}.html"):
             assert (EMAILS_DIR / name).is_file(), f"{name} is missing"
+
+
+def test_no_subject_greets_its_recipient():
+    # The outbox renders a subject once for all the people an event tells (``emails_write``):
+    # that is right only while no subject, nor a partial it includes, names the recipient.
+    for path in EMAILS_DIR.glob("*_subject.txt"):
+        source = path.read_text()
+        included = re.findall(r'{% include "emails/([^"]+)" %}', source)
+        for text in [source, *((EMAILS_DIR / name).read_text() for name in included)]:
+            assert "recipient" not in text, f"{path.name} names its recipient"

@@ -172,3 +172,42 @@ def test_twenty_workers_sending_one_row_send_it_once(review):
         thread.join()
     assert sorted(results) == [False] * 19 + [True]
     assert len(mail.outbox) == 1
+
+
+def bulk_written_row(review) -> Email:
+    """A reminder written the way the sweep writes it: subject now, bodies left to the sender."""
+    from notifications.events import Message
+    from notifications.outbox import emails_write
+
+    context = {"reference": review.reference, "pseudonym": "Ash", "recipient_name": "Sam Reader",
+               "deadline_title": "Decide whether to hold a review", "due_on": "4 February 2027",
+               "days": 7, "days_left": 7, "review_link": "https://dhr.example/r/"}  # fmt: skip
+    message = Message("reminder", "someone@test.example", context)
+    [[email]] = emails_write([(review, [message])], bodies_by_sender=True)
+    return email
+
+
+def test_the_sender_writes_the_bodies_of_an_email_written_in_bulk(review):
+    email = bulk_written_row(review)
+    assert review.reference in email.subject
+    assert (email.text_body, email.html_body) == ("", "")
+    assert email_send(email.pk) is True
+    sent = mail.outbox[0]
+    assert "Sam Reader" in sent.body and "4 February 2027" in sent.body
+    assert "4 February 2027" in sent.alternatives[0][0]
+    email.refresh_from_db()
+    # The row keeps what was sent, and no longer the strings it was rendered from.
+    assert (email.status, email.context) == (EmailStatus.SENT, None)
+    assert (email.text_body, email.html_body) == (sent.body, sent.alternatives[0][0])
+    assert email.bodies() == (email.text_body, email.html_body)
+
+
+def test_a_failed_attempt_leaves_the_bodies_to_the_next(review, settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.RefusingBackend"
+    email = bulk_written_row(review)
+    with pytest.raises(SendFailed):
+        email_send(email.pk)
+    email.refresh_from_db()
+    assert (email.status, email.text_body) == (EmailStatus.READY, "")
+    assert email.context["recipient_name"] == "Sam Reader"
+    assert "Sam Reader" in email.bodies()[0]
