@@ -19,6 +19,7 @@ their number is never hidden. The partnership's own coordinators and CSP chair s
 
 from __future__ import annotations
 
+import html
 import statistics as stats
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, QuerySet
+from django.utils.safestring import mark_safe
 
 from workflows import permissions
 from workflows.library import library_entries
@@ -222,6 +224,13 @@ class Figures:
     def met_on_time(self) -> str:
         return self.outcomes[0].share
 
+    @property
+    def library_items(self) -> str:
+        """The library titles as the items of a list, escaped here in one go: a region has
+        thousands, and a template loop over them took longer than the rest of the page."""
+        # ``html.escape`` is what Django's ``escape`` runs, without its lazy-string wrapper.
+        return mark_safe("".join(f"<li>{html.escape(title)}</li>" for title in self.library))
+
 
 def reviews_in(partnerships: QuerySet[Partnership], year: int | None) -> QuerySet[Review]:
     reviews = Review.objects.filter(partnership__in=partnerships)
@@ -343,11 +352,17 @@ def _days_between(row, start: str, end: str) -> int | None:
 
 
 def _deadline_counts(reviews: QuerySet[Review], today: date) -> list[dict]:
-    """Per partnership and rule title: deadlines met on time, met late, overdue and paused."""
+    """Per rule title: deadlines met on time, met late, overdue and paused.
+
+    Only the deadlines that have fallen due (or whose clock is stopped) are read, and they are
+    counted by title alone: the figures are summed over the partnerships, and grouping by
+    partnership too sent Python 4,000 rows for a region rather than 40 (the slowest part of the
+    regional view)."""
     met = Q(met_on__isnull=False)
+    fallen_due = met | Q(due_on__isnull=True) | Q(due_on__lt=today)
     return list(
-        Deadline.objects.filter(review__in=reviews)
-        .values("review__partnership_id", "title")
+        Deadline.objects.filter(fallen_due, review__in=reviews)
+        .values("title")
         .annotate(
             met=Count("pk", filter=met & (Q(due_on__isnull=True) | Q(met_on__lte=F("due_on")))),
             met_late=Count("pk", filter=met & Q(met_on__gt=F("due_on"))),
