@@ -620,3 +620,61 @@ def test_pages_take_a_constant_number_of_queries(
         with django_assert_max_num_queries(14):  # 13, and the two-factor check (django-otp)
             response = client.get(URLS[url])
         assert response.status_code == 200, (persona, url)
+
+
+# The figures are kept for a few minutes, and shared only where they would be the same.
+
+
+def figures_on(response) -> str:
+    """The page's main content (the rest carries a fresh form token on each response)."""
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_figures_are_kept_for_a_while_and_say_when_they_were_worked_out(
+    client, people, reviews, settings, django_assert_max_num_queries
+):
+    client.force_login(people["north_lead"])
+    first = figures_on(client.get(URLS["north"]))
+    assert "Figures worked out at" in first
+    assert "at most every 10 minutes" in first
+    build(Partnership.objects.get(slug="testshire"), "TS-2027-99", Stage.SCOPING,
+          notified_on=date(2027, 5, 30))  # fmt: skip
+    # Only who may see the page is asked; the figures come from the kept copy, unchanged.
+    with django_assert_max_num_queries(6):
+        again = figures_on(client.get(URLS["north"]))
+    assert again == first
+    settings.STATISTICS_CACHE_SECONDS = 0  # kept no longer: the new review is counted
+    from django.core.cache import cache
+
+    cache.clear()
+    assert figures_on(client.get(URLS["north"])) != first
+
+
+def test_whoever_may_not_see_an_area_is_refused_even_when_its_figures_are_kept(
+    client, people, reviews
+):
+    client.force_login(people["north_lead"])
+    assert client.get(URLS["north"]).status_code == 200
+    client.force_login(people["south_lead"])
+    response = client.get(URLS["north"])
+    assert response.status_code == 403
+    assert "Figures worked out" not in response.content.decode()
+
+
+def test_full_figures_are_never_served_to_someone_who_sees_small_numbers_hidden(
+    client, people, reviews
+):
+    client.force_login(people["coordinator"])
+    full = client.get(URLS["partnership"]).content.decode()
+    assert HIDDEN not in full
+    client.force_login(people["north_lead"])
+    assert HIDDEN in client.get(URLS["partnership"]).content.decode()
+
+
+def test_each_year_has_its_own_kept_figures(client, coordinator, reviews):
+    client.force_login(coordinator)
+    every_year = figures_on(client.get(URLS["partnership"]))
+    one_year = figures_on(client.get(URLS["partnership"] + "?year=2026"))
+    assert every_year != one_year
+    assert figures_on(client.get(URLS["partnership"] + "?year=2026")) == one_year
