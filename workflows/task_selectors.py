@@ -5,11 +5,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Q, QuerySet, Subquery, TextField
-from django.db.models.fields.json import KeyTextTransform
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import BigIntegerField, F, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.fields.json import KT, KeyTextTransform
 from django.db.models.functions import Cast
 from django.db.models.lookups import In
 from django.http import Http404
@@ -21,15 +24,20 @@ from viewflow.workflow.status import STATUS
 from project import opaque_ids
 from workflows import selectors
 from workflows.flows import WORK_FLOWS
-from workflows.models import Cover, Deadline, Membership, Participant, Review, ReviewAgency, User
+from workflows.models import (
+    Agency,
+    Cover,
+    Deadline,
+    Membership,
+    Participant,
+    Review,
+    ReviewAgency,
+    User,
+)
 from workflows.services.tasks import OPEN
 
 DUE_SOON_DAYS = 7
 AGENCY_ROLES = {"agency_author", "senior_manager"}
-# What a task list row reads of a task and of its review (``TaskRow``, ``RolesHeld.holds``, the
-# templates, ``permissions.roles_in``); the review's stage is also its state machine's field.
-TASK_COLUMNS = ("flow_task", "status", "owner", "process", "data")
-REVIEW_COLUMNS = ("reference", "victim_pseudonym", "stage", "partnership", "independent_chair")
 STATUS_TAGS = {
     "overdue": ("Overdue", "govuk-tag--red"),
     "due_soon": ("Due soon", "govuk-tag--yellow"),
@@ -112,7 +120,7 @@ class Links:
 @dataclass
 class TaskRow:
     task: Task
-    review: Review
+    review: "ReviewSummary"
     due_on: date | None
     status: str
     agency_name: str = ""
@@ -167,7 +175,7 @@ class TaskRow:
         return self.task.data.get("title") or self.task.title
 
 
-def task_status(review: Review, due_on: date | None, today: date) -> str:
+def task_status(review: "Review | ReviewSummary", due_on: date | None, today: date) -> str:
     if review.is_paused:
         return "paused"
     if due_on is None:
@@ -181,16 +189,93 @@ def open_task_rows(user) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
     """The user's own open tasks, the unclaimed tasks of roles they hold, and the tasks of people
     they cover for today, each sorted by due date. Only reviews the user (or, for cover, the
     person covered) may see are considered (need to know, in one place)."""
-    processes = _work_processes(_visible_reviews(user))
+    mine, queue, covering, _held = task_lists(user)
+    return mine, queue, covering
+
+
+class TaskLists(NamedTuple):
+    """``open_task_rows``'s three lists, and the roles the person holds (``RolesHeld``) that
+    decided them, for the page's other questions (may they move someone's tasks?)."""
+
+    mine: list[TaskRow]
+    queue: list[TaskRow]
+    covering: list[TaskRow]
+    held: "RolesHeld"
+
+
+def task_lists(user) -> TaskLists:
+    """``open_task_rows``, with the roles held: the page's queries are the same however many
+    tasks there are (see ``_rows``)."""
     held = RolesHeld(user)
-    rows = _rows(processes, held)
     mine, queue = [], []
-    for row in rows:
+    for row in _rows(_visible_reviews(user), held):
         if row.task.owner_id == user.pk:
             mine.append(row)
         elif row.task.status == STATUS.NEW and held.holds(row.task, row.review):
             queue.append(row)
-    return _sorted(mine), _sorted(queue), _sorted(_covering_rows(user))
+    return TaskLists(_sorted(mine), _sorted(queue), _sorted(_covering_rows(user)), held)
+
+
+# Stand in for the person and for today in SQL compiled once per process (``_compiled``): nobody's
+# id, and no day anybody works on.
+SOMEONE = -7_331_113
+SOMEDAY = date(1, 2, 3)
+
+
+def _compiled(queryset: QuerySet, alias: str) -> tuple[str, tuple]:
+    """The SQL and parameters of a query about ``SOMEONE`` (and perhaps ``SOMEDAY``), for
+    ``_run`` to ask about anybody on any day.
+
+    The task list's queries are the same for everybody but for who they are and the day: the
+    ORM took longer to compile each of them than PostgreSQL takes to answer it, so each is
+    compiled once per process (as ``notifications.reminders._due_sql`` is)."""
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    if SOMEONE not in params:  # the person must stay a parameter, or the cached SQL would be wrong
+        raise RuntimeError(f"A task list query has parameters {params!r}, not the person.")
+    return sql, tuple(params)
+
+
+def _run(compiled, model, person_id: int) -> list[tuple]:
+    """The rows of ``compiled(alias)`` (a ``_compiled`` query) for this person, today."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, params = compiled(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _about(params, person_id, connection))
+        return cursor.fetchall()
+
+
+def _about(params: tuple, person_id: int, connection) -> list:
+    """A ``_compiled`` query's parameters for this person, today."""
+    day = connection.ops.adapt_datefield_value(timezone.localdate())
+    someday = connection.ops.adapt_datefield_value(SOMEDAY)
+    return [
+        person_id if type(p) is int and p == SOMEONE else day if p == someday else p for p in params
+    ]
+
+
+@lru_cache(maxsize=8)
+def _memberships_sql(alias: str) -> tuple[str, tuple]:
+    memberships = Membership.objects.filter(user_id=SOMEONE).order_by()
+    return _compiled(memberships.values_list("partnership_id", "role"), alias)
+
+
+def _participations(user_id: int) -> QuerySet:
+    # No ordering: the model's default one joins people and agencies for nothing here.
+    return Participant.objects.active().filter(user_id=user_id).order_by()
+
+
+@lru_cache(maxsize=8)
+def _participations_sql(alias: str) -> tuple[str, tuple]:
+    participations = _participations(SOMEONE)
+    return _compiled(participations.values_list("pk", "review_id", "role", "agency_id"), alias)
+
+
+@lru_cache(maxsize=8)
+def _covers_sql(alias: str) -> tuple[str, tuple]:
+    """Whom a person covers for today, and in which partnership (in the covers' order)."""
+    covers = Cover.objects.active(SOMEDAY).filter(delegate_id=SOMEONE)
+    return _compiled(covers.values_list("person_id", "partnership_id"), alias)
 
 
 class RolesHeld:
@@ -205,56 +290,49 @@ class RolesHeld:
         (``selectors.reviews_visible_to``), without sending hundreds of review ids again."""
         self.user = user
         roles = defaultdict(set)
-        for partnership_id, role in Membership.objects.filter(user=user).values_list(
-            "partnership_id", "role"
-        ):
+        for partnership_id, role in _run(_memberships_sql, Membership, user.pk):
             roles[partnership_id].add(role)
         self.partnership_roles = roles
-        # No ordering: the model's default one joins people and agencies for nothing here.
-        taking_part = Participant.objects.active().filter(user=user).order_by()
-        if review_ids is not None:
-            taking_part = taking_part.filter(review_id__in=review_ids)
+        if review_ids is None:
+            taking_part = _run(_participations_sql, Participant, user.pk)
+        else:
+            taking_part = (
+                _participations(user.pk)
+                .filter(review_id__in=review_ids)
+                .values_list("pk", "review_id", "role", "agency_id")
+            )
         self.review_roles = defaultdict(set)
         self.agency_roles = set()
         self.participant_ids = set()
-        for pk, review_id, role, agency_id in taking_part.values_list(
-            "pk", "review_id", "role", "agency_id"
-        ):
+        for pk, review_id, role, agency_id in taking_part:
             self.review_roles[review_id].add(role)
             self.agency_roles.add((review_id, role, agency_id))
             self.participant_ids.add((pk, review_id))
         self.review_agencies: dict[int, tuple[int, int]] = {}
 
-    def candidates(self) -> Q:
-        """The tasks ``holds`` could say yes to, for the database to narrow the list first: the
-        person's own, and unclaimed ones of a role they hold somewhere (or of no named role)."""
+    def coordinates_somewhere(self) -> bool:
+        """Whether the person coordinates any partnership (``coordinated_partnerships(user)
+        .exists()``, from the memberships read here)."""
+        return any("coordinator" in roles for roles in self.partnership_roles.values())
+
+    def candidate_roles(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The roles whose unclaimed tasks ``holds`` could say yes to (a role they hold
+        somewhere), the agencies' roles apart: (other roles, agency roles)."""
         roles = {"independent_chair", "report_author"}
         roles |= {role for held in self.partnership_roles.values() for role in held}
         roles |= {role for held in self.review_roles.values() for role in held}
-        waiting = Q(data__role__in=sorted(roles - AGENCY_ROLES)) | ~Q(data__has_key="role")
-        if roles & AGENCY_ROLES:
-            # An agency's tasks only for that agency's people: someone on many reviews would
-            # otherwise read every other agency's waiting tasks, for ``holds`` to refuse them.
-            waiting |= Q(data__role__in=sorted(roles & AGENCY_ROLES)) & Q(
-                In(KeyTextTransform("review_agency", "data"), self._agencies_taking_part())
-            )
-        return Q(owner=self.user) | (Q(status=STATUS.NEW) & waiting)
+        return tuple(sorted(roles - AGENCY_ROLES)), tuple(sorted(roles & AGENCY_ROLES))
 
-    def _agencies_taking_part(self) -> QuerySet:
-        """The review agencies the person works for, their ids as text (as a task's data reads
-        as text), as a subquery. Led by the person's participations, each finding its agency by
-        the (review, agency) key: PostgreSQL would otherwise read every review agency."""
-        agency = ReviewAgency.objects.filter(
-            review_id=OuterRef("review_id"), agency_id=OuterRef("agency_id")
-        )
-        return (
-            Participant.objects.active()
-            .filter(user=self.user, role__in=AGENCY_ROLES)
-            .order_by()  # the model's default ordering joins people and agencies for nothing
-            .values(text_id=Cast(Subquery(agency.values("pk")), TextField()))
-        )
+    def candidates(self) -> Q:
+        """The tasks ``holds`` could say yes to, for the database to narrow the list first: the
+        person's own, and unclaimed ones of a role they hold somewhere (or of no named role)."""
+        return _candidates(self.user.pk, *self.candidate_roles())
 
-    def know(self, reviews: dict[int, Review], review_agencies: dict[int, tuple[int, int]]):
+    def know(
+        self,
+        reviews: dict[int, "Review | ReviewSummary"],
+        review_agencies: dict[int, tuple[int, int]],
+    ):
         """The reviews with tasks and their agencies ((review, agency) by review agency)."""
         self.review_agencies.update(review_agencies)
         # ``permissions.roles_in`` reads this cache: the page's other checks need no query.
@@ -263,7 +341,7 @@ class RolesHeld:
         for partnership_id in partnerships | set(self.partnership_roles):
             cache.setdefault(partnership_id, self.partnership_roles.get(partnership_id, set()))
 
-    def holds(self, task: Task, review: Review) -> bool:
+    def holds(self, task: Task, review: "Review | ReviewSummary") -> bool:
         role = task.data.get("role")
         user = self.user
         if role == "independent_chair":
@@ -285,16 +363,46 @@ class RolesHeld:
         return "coordinator" in self.partnership_roles.get(review.partnership_id, ())
 
 
+def _candidates(user_id: int, roles: tuple[str, ...], agency_roles: tuple[str, ...]) -> Q:
+    """``RolesHeld.candidates`` for a person's id and the roles they hold."""
+    waiting = Q(data__role__in=list(roles)) | ~Q(data__has_key="role")
+    if agency_roles:
+        # An agency's tasks only for that agency's people: someone on many reviews would
+        # otherwise read every other agency's waiting tasks, for ``holds`` to refuse them.
+        waiting |= Q(data__role__in=list(agency_roles)) & Q(
+            In(KeyTextTransform("review_agency", "data"), _agencies_taking_part(user_id))
+        )
+    return Q(owner_id=user_id) | (Q(status=STATUS.NEW) & waiting)
+
+
+def _agencies_taking_part(user_id: int) -> QuerySet:
+    """The review agencies the person works for, their ids as text (as a task's data reads as
+    text), as a subquery. Led by the person's participations, each finding its agency by the
+    (review, agency) key: PostgreSQL would otherwise read every review agency."""
+    agency = ReviewAgency.objects.filter(
+        review_id=OuterRef("review_id"), agency_id=OuterRef("agency_id")
+    )
+    return (
+        Participant.objects.active()
+        .filter(user_id=user_id, role__in=AGENCY_ROLES)
+        .order_by()  # the model's default ordering joins people and agencies for nothing
+        .values(text_id=Cast(Subquery(agency.values("pk")), TextField()))
+    )
+
+
 def _covering_rows(user) -> list[TaskRow]:
     """The tasks a person away has claimed, or is waiting for in their role, that ``user`` now
     does for them; tasks ``user`` has or could take in their own right are listed there."""
+    covers = _run(_covers_sql, Cover, user.pk)
+    if not covers:
+        return []  # as most people, most days
+    people = User.objects.in_bulk({person_id for person_id, _partnership_id in covers})
     rows = []
-    for cover in Cover.objects.active().filter(delegate=user).select_related("person"):
-        person = cover.person
-        processes = _work_processes(_visible_reviews(person, partnership_id=cover.partnership_id))
-        review_ids = set(processes.values())
+    for person_id, partnership_id in covers:
+        person = people[person_id]
+        review_ids = _visible_reviews(person, partnership_id=partnership_id)
         theirs_held, mine_held = RolesHeld(person, review_ids), RolesHeld(user, review_ids)
-        for row in _rows(processes, theirs_held, also=mine_held):
+        for row in _rows(review_ids, theirs_held, also=mine_held):
             task = row.task
             theirs = task.owner_id == person.pk or (
                 task.status == STATUS.NEW
@@ -316,67 +424,162 @@ def _visible_reviews(user, partnership_id: int | None = None) -> QuerySet:
     return visible.values("pk")
 
 
-def _work_processes(review_ids: QuerySet) -> dict[int, int]:
-    """The review id of each work flow process (a review's own, its panel comments) of these
-    reviews, by process id.
+# What a row reads of its task and review (``TaskRow``, ``RolesHeld.holds``, the page,
+# ``permissions.roles_in``); the task's in the model's field order, as ``Model.from_db`` takes them.
+TASK_FIELDS = [
+    f.attname
+    for f in Task._meta.concrete_fields
+    if f.attname in {"id", "flow_task", "status", "owner_id", "process_id", "data"}
+]
+REVIEW_FIELDS = (
+    "id",
+    "reference",
+    "victim_pseudonym",
+    "stage",
+    "partnership_id",
+    "independent_chair_id",
+)
 
-    Read apart from the tasks on purpose: with the reviews as a subquery PostgreSQL cannot tell
-    how few they are and reads every open task of the service to join them to the reviews (tens
-    of milliseconds at national scale); given the process ids it reads only these processes'
-    open tasks, by ``dashboard_open_task_process``. The content type lets it find the processes
-    by viewflow's (content type, object) index."""
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    """What a task list row reads of its review: made from the columns the list reads, at a
+    fraction of the cost of a ``Review`` (whose state machine watches each one made)."""
+
+    pk: int
+    reference: str
+    victim_pseudonym: str
+    stage: str
+    partnership_id: int
+    independent_chair_id: int | None
+
+    is_paused = Review.is_paused
+
+
+@lru_cache(maxsize=64)
+def _candidate_tasks_sql(alias: str, roles: tuple, agency_roles: tuple) -> tuple[str, tuple]:
+    """The SQL of the open human tasks someone holding these roles could have in their list
+    (``RolesHeld.candidates``), each with the review it is for and the deadline rule and review
+    agency it names, with ``SOMEONE`` for the person's id among its parameters.
+
+    Compiled once per process for each set of roles (a handful; see ``_compiled``). Only the
+    columns a row reads: a person sees many tasks of other agencies that ``holds`` then
+    refuses, and each unused column costs on every one."""
+    tasks = (
+        Task.objects.filter(
+            _candidates(SOMEONE, roles, agency_roles), flow_task_type="HUMAN", status__in=OPEN
+        )
+        .order_by()
+        .annotate(
+            review_id=F("process__artifact_object_id"),
+            deadline_rule=KT("data__deadline"),
+            review_agency_id=Cast(KT("data__review_agency"), BigIntegerField()),
+        )
+        .values_list(*TASK_FIELDS, "created", "review_id", "deadline_rule", "review_agency_id")
+    )
+    return _compiled(tasks, alias)
+
+
+def _work_processes(review_ids: QuerySet, alias: str) -> tuple[str, list]:
+    """The SQL of the work flow processes (a review's own, its panel comments) of these reviews.
+    The content type lets PostgreSQL find them by viewflow's (content type, object) index."""
     processes = Process.objects.filter(
         flow_class__in=WORK_FLOWS,
         artifact_content_type=ContentType.objects.get_for_model(Review),
         artifact_object_id__in=review_ids,
     )
-    return dict(processes.order_by().values_list("pk", "artifact_object_id"))
+    return processes.order_by().values("pk").query.get_compiler(using=alias).as_sql()
+
+
+def _rows_sql(tasks_sql: str, processes_sql: str, connection) -> str:
+    """The tasks (``_candidate_tasks_sql``) of the processes (``_work_processes``), newest first,
+    with their reviews, the due date of the deadline each names and the agency it is for: one
+    query rather than five. SQL around the ORM's: the ORM cannot join a review to a process (a
+    generic relation), and joins compiled as subqueries cost more than reading them.
+
+    On PostgreSQL the processes are ``= ANY(ARRAY(...))``: worked out once, before any task is
+    read, their few open tasks are then found by ``dashboard_open_task_process``. Given
+    ``IN (...)`` PostgreSQL cannot tell how few processes there are, and reads every open task
+    of the service to join them (tens of milliseconds at national scale)."""
+    q = connection.ops.quote_name
+    review, deadline, review_agency, agency = (
+        q(model._meta.db_table) for model in (Review, Deadline, ReviewAgency, Agency)
+    )
+    task_columns = ", ".join(f"t.{q(name)}" for name in TASK_FIELDS)
+    review_columns = ", ".join(
+        f"r.{q(Review._meta.get_field(name).column)}" for name in REVIEW_FIELDS
+    )
+    if connection.vendor == "postgresql":
+        among = f"= ANY(ARRAY({processes_sql}))"
+    else:
+        among = f"IN ({processes_sql})"
+    return (
+        f"SELECT {task_columns}, {review_columns}, d.{q('due_on')}, ra.{q('review_id')}, "
+        f"ra.{q('agency_id')}, a.{q('name')} "
+        f"FROM ({tasks_sql}) t "
+        f"INNER JOIN {review} r ON r.{q('id')} = t.{q('review_id')} "
+        f"LEFT OUTER JOIN {deadline} d "
+        f"ON d.{q('review_id')} = t.{q('review_id')} AND d.{q('rule')} = t.{q('deadline_rule')} "
+        f"LEFT OUTER JOIN {review_agency} ra ON ra.{q('id')} = t.{q('review_agency_id')} "
+        f"LEFT OUTER JOIN {agency} a ON a.{q('id')} = ra.{q('agency_id')} "
+        f"WHERE t.{q('process_id')} {among} "
+        f"ORDER BY t.{q('created')} DESC"
+    )
 
 
 def _rows(
-    processes: dict[int, int], held: RolesHeld, also: RolesHeld | None = None
+    review_ids: QuerySet, held: "RolesHeld", also: "RolesHeld | None" = None
 ) -> list[TaskRow]:
-    """The open tasks of these processes (see ``_work_processes``) that ``held``'s person could
-    have in their list."""
-    tasks = list(
-        Task.objects.filter(
-            held.candidates(),
-            flow_task_type="HUMAN",
-            status__in=OPEN,
-            process_id__in=list(processes),
+    """The open tasks of these reviews' work flow processes that ``held``'s person could have in
+    their list, newest first, each with its review, due date and agency (``_rows_sql``)."""
+    alias = router.db_for_read(Task)
+    connection = connections[alias]
+    tasks_sql, tasks_params = _candidate_tasks_sql(alias, *held.candidate_roles())
+    params = _about(tasks_params, held.user.pk, connection)
+    try:
+        processes_sql, processes_params = _work_processes(review_ids, alias)
+    except EmptyResultSet:  # no reviews at all (``Review.objects.none()``)
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _rows_sql(tasks_sql, processes_sql, connection), [*params, *processes_params]
         )
-        # Not the process (``processes`` says whose review it is) nor the owner (the list needs
-        # only their id); only the columns a row reads: a person sees many tasks of other
-        # agencies that ``holds`` then refuses, and each unused column costs on every one.
-        .only(*TASK_COLUMNS)
-    )
-    # Not the partnership: the list needs only its id (``permissions.roles_in`` is cached).
-    reviews = Review.objects.only(*REVIEW_COLUMNS).in_bulk(
-        {processes[task.process_id] for task in tasks}
-    )
-    deadlines = _deadlines_by_review(reviews, {task.data.get("deadline") for task in tasks})
-    # Only the review agencies the tasks name (their agency's name, and ``holds``), not every
-    # agency of every review: a review has a dozen or more.
-    named = {task.data.get("review_agency") for task in tasks} - {None}
-    scope = ReviewAgency.objects.filter(pk__in=list(named))
-    agencies, review_agencies = {}, {}
-    for pk, review_id, agency_id, name in scope.values_list(
-        "pk", "review_id", "agency_id", "agency__name"
-    ):
-        if review_id not in reviews:
-            continue  # as before: only the agencies of the listed reviews
-        agencies[pk] = name
-        review_agencies[pk] = (review_id, agency_id)
+        found = cursor.fetchall()
+    flow_task, data = Task._meta.get_field("flow_task"), Task._meta.get_field("data")
+    n_task, n_review = len(TASK_FIELDS), len(REVIEW_FIELDS)
+    reviews: dict[int, ReviewSummary] = {}
+    review_agencies: dict[int, tuple[int, int]] = {}
+    agencies: dict[int, str] = {}
+    loaded = []
+    for values in found:
+        task_values = list(values[:n_task])
+        # The conversions the ORM would make: the task's node, and its data from JSON.
+        task_values[1] = flow_task.from_db_value(task_values[1], None, connection)
+        task_values[-1] = data.from_db_value(task_values[-1], None, connection)
+        task = Task.from_db(alias, TASK_FIELDS, task_values)
+        review_id = values[n_task]
+        review = reviews.get(review_id)
+        if review is None:
+            review = reviews[review_id] = ReviewSummary(*values[n_task : n_task + n_review])
+        due_on, agency_review_id, agency_id, agency_name = values[n_task + n_review :]
+        if isinstance(due_on, str):  # SQLite answers dates as text
+            due_on = date.fromisoformat(due_on)
+        if agency_review_id is not None:
+            named = task.data["review_agency"]
+            review_agencies[named] = (agency_review_id, agency_id)
+            agencies[named] = agency_name
+        loaded.append((task, review, due_on))
+    # As before: only the agencies of the listed reviews (a task names its own review's).
+    review_agencies = {pk: pair for pk, pair in review_agencies.items() if pair[0] in reviews}
     for person in (held, also):
         if person is not None:
             person.know(reviews, review_agencies)
     today = timezone.localdate()
     links = Links()
     rows = []
-    for task in tasks:
-        review = reviews[processes[task.process_id]]
-        due_on = deadlines.get((review.pk, task.data.get("deadline")))
-        agency_name = agencies.get(task.data.get("review_agency"), "")
+    for task, review, due_on in loaded:
+        named = task.data.get("review_agency")
+        agency_name = agencies[named] if named in review_agencies else ""
         status = task_status(review, due_on, today)
         rows.append(TaskRow(task, review, due_on, status, agency_name, links=links))
     return rows
@@ -402,11 +605,3 @@ def review_for_doer(user, reference: str) -> Review:
             if review is not None:
                 return review
         raise
-
-
-def _deadlines_by_review(reviews: dict, rules: set) -> dict:
-    # Only the rules the tasks run against: an action plan adds a deadline per recommendation.
-    rows = Deadline.objects.filter(
-        review_id__in=list(reviews), rule__in=rules - {None}
-    ).values_list("review_id", "rule", "due_on")
-    return {(review_id, rule): due_on for review_id, rule, due_on in rows}
