@@ -418,10 +418,9 @@ def _covering_rows(user) -> list[TaskRow]:
 def _visible_reviews(user, partnership_id: int | None = None) -> QuerySet:
     """The ids of the reviews ``user`` may see, as a subquery: someone with a long history sees
     hundreds of closed reviews, so only the reviews with open tasks are read (``_rows``)."""
-    visible = selectors.reviews_visible_to(user)
-    if partnership_id is not None:
-        visible = visible.filter(partnership_id=partnership_id)
-    return visible.values("pk")
+    if partnership_id is None:
+        return selectors.review_ids_visible_to(user)
+    return selectors.reviews_visible_to(user).filter(partnership_id=partnership_id).values("pk")
 
 
 # What a row reads of its task and review (``TaskRow``, ``RolesHeld.holds``, the page,
