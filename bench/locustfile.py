@@ -132,6 +132,10 @@ if os.environ.get("BENCH_LOAD_PLAN"):
                     open_window()
             if not ALL_IN.wait(timeout=PLAN["sign_in_timeout_seconds"]):
                 open_window()  # someone is stuck signing in: browse without them
+            # Fifty people at work are each somewhere between two pages, not all clicking in the
+            # same millisecond: each opens their first page after a pause like any other, so the
+            # window does not start with fifty requests queued behind four workers at once.
+            gevent.sleep(self.wait_time())
 
         def finished(self):
             STATE["done"] += 1
