@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from notifications import events
 from notifications.models import Email, EmailPreference, EmailStatus
+from project.bulk_insert import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def emails_write(events: list[tuple], *, bodies_by_sender: bool = False) -> list
                 subjects[message.kind] = email_subject(message.kind, message.context)
             held = _person_id(message) in digest_users
             rows.append(_row(message, review, held, bodies_by_sender, subjects[message.kind]))
-    emails = Email.objects.bulk_create(rows)
+    emails = rows_insert(Email, rows)
     ready = [email.pk for email in emails if email.status == EmailStatus.READY]
     if ready:
         transaction.on_commit(lambda: emails_dispatch(ready))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from notifications.ladder import LadderSettings, Step, ladder_steps, next_step_on, steps_due
 from notifications.models import ReminderLadder, ReminderStep, StepKind
+from project.bulk_insert import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -215,16 +216,19 @@ def _steps_done(deadlines) -> dict[int, set[str]]:
 def _record_steps(firing) -> list[ReminderStep]:
     """Write the rungs' rows. The deadlines are locked and their fired rungs read under the lock,
     so none of these exists yet; the unique constraint still stands behind that."""
-    return ReminderStep.objects.bulk_create(
-        ReminderStep(
-            deadline_id=deadline.pk,
-            step=step.step,
-            kind=step.kind,
-            due_on=deadline.due_on,
-            fires_on=step.fires_on,
-            skipped=passed_over,
-        )
-        for deadline, _steps, step, passed_over in firing
+    return rows_insert(
+        ReminderStep,
+        [
+            ReminderStep(
+                deadline_id=deadline.pk,
+                step=step.step,
+                kind=step.kind,
+                due_on=deadline.due_on,
+                fires_on=step.fires_on,
+                skipped=passed_over,
+            )
+            for deadline, _steps, step, passed_over in firing
+        ],
     )
 
 
@@ -258,9 +262,12 @@ def _write_emails(firing, rows: list[ReminderStep], today: date, result: SweepRe
     ]
     written = emails_write(events, bodies_by_sender=True)
     link = ReminderStep.emails.through
-    link.objects.bulk_create(
-        link(reminderstep_id=row.pk, email_id=email.pk)
-        for (row, *_fired), emails in zip(sent, written, strict=True)
-        for email in emails
+    rows_insert(
+        link,
+        [
+            link(reminderstep_id=row.pk, email_id=email.pk)
+            for (row, *_fired), emails in zip(sent, written, strict=True)
+            for email in emails
+        ],
     )
     result.emails += sum(len(emails) for emails in written)

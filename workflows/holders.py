@@ -33,6 +33,13 @@ RECOMMENDATION_RULE_PREFIX = "recommendation-"
 PARTNERSHIP_ROLES = (Role.COORDINATOR, Role.CSP_CHAIR)
 # The roles on a review whose queued tasks wait for the review's participants in that role.
 PARTICIPANT_ROLES = (ParticipantRole.REPORT_AUTHOR, *AGENCY_ROLES)
+# What an email to a holder needs of them, read as plain values (``HolderBook``).
+PERSON_FIELDS = ("user_id", "user__email", "user__full_name", "user__is_active")
+PERSON_COLUMNS = ["id", "email", "full_name", "is_active"]
+TASK_FIELDS = (
+    "flow_task", "status", "created", "data", "owner", "process__artifact_object_id",
+    "owner__email", "owner__full_name", "owner__is_active",
+)  # fmt: skip
 
 
 class DatabaseBook:
@@ -120,7 +127,9 @@ class HolderBook(DatabaseBook):
         )
         if deadline_rules is not None:
             tasks = tasks.filter(data__deadline__in=list(deadline_rules))
-        for task in tasks.select_related("owner", "process").order_by("created", "pk"):
+        # Only what the rules and the emails read of a task: a batch has a thousand or more.
+        tasks = tasks.select_related("owner", "process").only(*TASK_FIELDS)
+        for task in tasks.order_by("created", "pk"):
             self.tasks[int(task.process.artifact_object_id)].append(task)
         # The participants a task in a role's queue waits for, and only on the reviews that have
         # such a task: a review has a score of participants, and most tasks are claimed.
@@ -130,14 +139,18 @@ class HolderBook(DatabaseBook):
             for task in tasks
             if task.owner_id is None and task.data.get("role") in PARTICIPANT_ROLES
         }
-        # Participant's own ordering, as ``DatabaseBook.participants`` reads them.
+        # Participant's own ordering, as ``DatabaseBook.participants`` reads them; as plain
+        # values, each person made once (a batch has thousands of participations, few people).
         self.taking_part = defaultdict(list)
-        for participant in (
+        people = {}
+        for review_id, role, agency_id, *person in (
             Participant.objects.active()
             .filter(review_id__in=self.queued, role__in=PARTICIPANT_ROLES, user__is_active=True)
-            .select_related("user")
+            .values_list("review_id", "role", "agency_id", *PERSON_FIELDS)
         ):
-            self.taking_part[participant.review_id].append(participant)
+            if person[0] not in people:
+                people[person[0]] = User.from_db("default", PERSON_COLUMNS, person)
+            self.taking_part[review_id].append((role, agency_id, people[person[0]]))
         self.agencies = dict(
             ReviewAgency.objects.filter(review_id__in=self.queued).values_list("pk", "agency_id")
         )
@@ -156,10 +169,9 @@ class HolderBook(DatabaseBook):
         if review.pk not in self.queued or not roles or not set(roles) <= set(PARTICIPANT_ROLES):
             return super().participants(review, roles, agency_id)
         return _unique(
-            participant.user
-            for participant in self.taking_part[review.pk]
-            if (not roles or participant.role in roles)
-            and (agency_id is None or participant.agency_id == agency_id)
+            person
+            for role, agency, person in self.taking_part[review.pk]
+            if (not roles or role in roles) and (agency_id is None or agency == agency_id)
         )
 
     def agency_of(self, review_agency_id) -> int | None:
