@@ -24,7 +24,6 @@ import statistics as stats
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Q, QuerySet
@@ -225,7 +224,7 @@ class Figures:
     def met_on_time(self) -> str:
         return self.outcomes[0].share
 
-    @cached_property
+    @property
     def library_items(self) -> str:
         """The library titles as the items of a list, escaped here in one go: a region has
         thousands, and a template loop over them took longer than the rest of the page."""

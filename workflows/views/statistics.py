@@ -13,6 +13,7 @@ request, before anything is read from the cache.
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from workflows import selectors
@@ -76,16 +77,16 @@ def national_statistics(request):
 
 
 def _figures_context(request, scope, *, area: str, suppress: bool, rows: bool = False) -> dict:
-    """The figures, charts and years of a page, worked out at most ``STATISTICS_CACHE_SECONDS``
-    ago (the page says when)."""
+    """The year asked for and the figures part of the page (``body``), rendered at most
+    ``STATISTICS_CACHE_SECONDS`` ago (the page says when)."""
     asked = request.GET.get("year", "")
     today = timezone.localdate()
     key = figures_cache_key(area, asked, today, suppress=suppress)
-    context = cache.get(key)
-    if context is None:
-        context = _figures_worked_out(scope, asked, today, suppress=suppress, rows=rows)
-        cache.set(key, context, settings.STATISTICS_CACHE_SECONDS)
-    return {**context, "median_tables": MEDIAN_TABLES} if rows else context
+    kept = cache.get(key)
+    if kept is None:
+        kept = _figures_worked_out(scope, asked, today, suppress=suppress, rows=rows)
+        cache.set(key, kept, settings.STATISTICS_CACHE_SECONDS)
+    return kept
 
 
 def figures_cache_key(area: str, asked_year: str, today, *, suppress: bool) -> str:
@@ -96,18 +97,23 @@ def figures_cache_key(area: str, asked_year: str, today, *, suppress: bool) -> s
 
 
 def _figures_worked_out(scope, asked: str, today, *, suppress: bool, rows: bool) -> dict:
+    """Work the figures out and render the page's figures part. It is kept as HTML: nothing in it
+    depends on who asks (beyond the way of seeing, which is in the key), and drawing a region's
+    tables and charts took longer than everything else on the page."""
     years = statistics.notification_years(scope)
     year = int(asked) if asked.isdecimal() and int(asked) in years else None
     figures = statistics.statistics_for(
         scope, today=today, year=year, suppress=suppress, rows_for=list(scope) if rows else None
     )
-    # Escaped now, so that the kept copy holds the library list ready to show.
-    figures.library_items  # noqa: B018
-    return {
+    context = {
         "figures": figures,
         "charts": statistics.charts_for(figures),
         "years": years,
         "year": year,
         "worked_out_at": timezone.localtime(),
         "statistics_minutes": settings.STATISTICS_CACHE_SECONDS // 60,
+        "median_tables": MEDIAN_TABLES,
     }
+    body = "statistics/_area_body.html" if rows else "statistics/_partnership_body.html"
+    # A template's output is already marked safe, and stays so in the cache.
+    return {"year": year, "body": render_to_string(body, context)}
