@@ -388,6 +388,23 @@ def test_govuk_date_filter(value, expected):
     assert rendered == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime.datetime(2027, 1, 10, 9, 5), "9:05am"),
+        (datetime.datetime(2027, 1, 10, 12, 0), "midday"),
+        (datetime.datetime(2027, 1, 10, 0, 0), "midnight"),
+        (datetime.datetime(2027, 1, 10, 15, 0), "3pm"),
+        (datetime.datetime(2027, 1, 10, 12, 30), "12:30pm"),
+        # Shown in the local time zone: 22:30 UTC on 30 June is 11:30pm in London.
+        (datetime.datetime(2027, 6, 30, 22, 30, tzinfo=datetime.UTC), "11:30pm"),
+    ],
+)
+def test_govuk_time_filter(value, expected):
+    rendered = Template("{% load govuk %}{{ value|govuk_time }}").render(Context({"value": value}))
+    assert rendered == expected
+
+
 def test_500_page_renders_without_request_or_user():
     html = get_template("500.html").render()
     assert "<title>Sorry, there is a problem with the service - Manage domestic homicide" in html

@@ -81,6 +81,20 @@ ERROR_CLASSES = {
 
 
 @register.filter
+def govuk_time(value: datetime.datetime) -> str:
+    """A moment's time as GOV.UK writes it: "9:05am", "12pm", "midnight"; in the local time zone."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if (value.hour, value.minute) == (0, 0):
+        return "midnight"
+    if (value.hour, value.minute) == (12, 0):
+        return "midday"
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+
+
+@register.filter
 def govuk_date(value) -> str:
     """Format a date as "10 January 2027"; "Not set" when there is no date.
 
