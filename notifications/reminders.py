@@ -171,12 +171,24 @@ def _fire_batch(ids: list[int], today: date, result: SweepResult, ladders: dict)
 
 
 def _date_next_rungs(deadlines) -> None:
-    """Write each deadline's next rung date. One statement per row, sent together (``bulk_update``
-    builds one CASE over the whole batch, which took longer to compile than to run)."""
+    """Write each deadline's next rung date: on PostgreSQL one statement over two arrays (ids and
+    dates), elsewhere one statement per row. (``bulk_update`` builds one CASE over the whole
+    batch, which took longer to compile than to run.)"""
     from workflows.models import Deadline
 
     table = connection.ops.quote_name(Deadline._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET next_action_on = due.next_action_on "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::date[]) AS due(id, next_action_on) "
+                f"WHERE {table}.id = due.id",
+                [
+                    [deadline.pk for deadline in deadlines],
+                    [deadline.next_action_on for deadline in deadlines],
+                ],
+            )
+            return
         cursor.executemany(
             f"UPDATE {table} SET next_action_on = %s WHERE id = %s",  # noqa: S608
             [

@@ -8,6 +8,8 @@ sequence first, one statement for all of them, and given to the objects, as ``bu
 would. Elsewhere (SQLite), and for a handful of rows, this is ``bulk_create``.
 """
 
+from datetime import date, datetime
+
 from django.db import connection, models
 
 # Below this many rows, bulk_create's one statement is as quick and simpler.
@@ -41,7 +43,20 @@ def rows_insert(model: type[models.Model], objects: list[models.Model]) -> list[
 
 def _prepared(field, obj):
     """The column's value as ``bulk_create`` would send it (``pre_save`` first: a field filled
-    in on adding gets its value). An empty value is sent as it is: preparing the many empty
-    dates of a new email was a third of the time."""
+    in on adding gets its value). An empty value, a key, a date and a moment with its time zone
+    go as they are, which is what preparing them gives on PostgreSQL: preparing the dates of
+    thousands of new emails was a third of the time."""
     value = field.pre_save(obj, True)
-    return None if value is None else field.get_db_prep_save(value, connection)
+    if value is None or _as_it_is(field, value):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def _as_it_is(field, value) -> bool:
+    if isinstance(field, models.DateTimeField):
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if isinstance(field, models.DateField):
+        return type(value) is date
+    if field.is_relation or isinstance(field, models.AutoField | models.IntegerField):
+        return type(value) is int
+    return False
