@@ -5,11 +5,10 @@ of staff and agencies, links. Nothing here reads a review's restricted facts (re
 circumstances); free text a person typed (decision reasons) passes through ``redacted`` first.
 """
 
-import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from workflows import holders
@@ -51,19 +50,8 @@ def review_context(review: Review) -> dict:
         "review_type": review.get_review_type_display(),
         "partnership": review.partnership.name,
         "review_link": absolute(reverse("reviews:detail", kwargs={"reference": review.reference})),
-        "tasks_link": tasks_link(),
+        "tasks_link": absolute(reverse("tasks:list")),
     }
-
-
-def tasks_link() -> str:
-    """The address of "My tasks", the same in every email: worked out once per site address and
-    URLconf (the reminder sweep puts it in thousands of emails at a time)."""
-    return _tasks_link(settings.SITE_URL, get_urlconf())
-
-
-@functools.lru_cache(maxsize=8)
-def _tasks_link(site_url: str, urlconf) -> str:
-    return site_url.rstrip("/") + reverse("tasks:list", urlconf=urlconf)
 
 
 def redacted(text: str, review: Review) -> str:

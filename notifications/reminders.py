@@ -35,8 +35,10 @@ class SweepResult:
 def ladder_for(partnership_id: int) -> LadderSettings:
     """The partnership's own ladder, or the defaults."""
     ladder = ReminderLadder.objects.filter(partnership_id=partnership_id).first()
-    if ladder is None:
-        return LadderSettings()
+    return LadderSettings() if ladder is None else _settings_of(ladder)
+
+
+def _settings_of(ladder: ReminderLadder) -> LadderSettings:
     return LadderSettings(
         reminder_days=tuple(ladder.reminder_days),
         escalate_after_days=ladder.escalate_after_days,
@@ -203,11 +205,7 @@ def _read_ladders(partnership_ids: set[int], ladders: dict) -> None:
     partnership has not set its own)."""
     missing = partnership_ids - set(ladders)
     for ladder in ReminderLadder.objects.filter(partnership_id__in=missing):
-        ladders[ladder.partnership_id] = LadderSettings(
-            reminder_days=tuple(ladder.reminder_days),
-            escalate_after_days=ladder.escalate_after_days,
-            chair_escalate_after_days=ladder.chair_escalate_after_days,
-        )
+        ladders[ladder.partnership_id] = _settings_of(ladder)
     for partnership_id in missing - set(ladders):
         ladders[partnership_id] = LadderSettings()
 

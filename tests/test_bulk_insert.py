@@ -2,7 +2,6 @@
 the same objects, keys and stored values ``bulk_create`` would."""
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Email, EmailStatus
@@ -46,9 +45,9 @@ def test_rows_come_back_as_bulk_create_would_store_them(review, count):
     assert later.pk > max(email.pk for email in written)
 
 
+@pytest.mark.postgres
 def test_copy_is_used_on_postgresql_for_many_rows(review, django_assert_max_num_queries):
-    if connection.vendor != "postgresql":
-        pytest.skip("COPY is PostgreSQL's; elsewhere rows_insert is bulk_create")
-    # The keys, then the COPY (which the query log does not list).
+    # COPY is PostgreSQL's (elsewhere rows_insert is bulk_create): the keys, then the COPY,
+    # which the query log does not list.
     with django_assert_max_num_queries(1):
         rows_insert(Email, new_emails(COPY_FROM * 2, review))
