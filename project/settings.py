@@ -255,11 +255,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Broadcast (pidbox) exchanges: under var/, not the directory the worker started in.
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
-# Django's cache holds only figures that change slowly and are cheap to get wrong for a while:
-# a partnership's typical stage durations behind the forecasts (workflows/monitoring/forecast.py),
+# Django's cache holds figures that change slowly and are cheap to get wrong for a while: a
+# partnership's typical stage durations behind the forecasts (workflows/monitoring/forecast.py),
 # kept until the end of the day at most, and the statistics pages' figures, kept for
-# STATISTICS_CACHE_SECONDS (workflows/views/statistics.py). Redis (its own db, CACHE_URL) when
-# Celery's broker is Redis, so every web process shares one copy; this process's memory otherwise.
+# STATISTICS_CACHE_SECONDS (workflows/views/statistics.py). It also holds each manager's
+# dashboard, never out of date: its key changes with every change to what it shows
+# (workflows/change_counts.py), and DASHBOARD_CACHE_SECONDS only bounds how long one is kept.
+# Redis (its own db, CACHE_URL) when Celery's broker is Redis, so every web process shares one
+# copy; this process's memory otherwise.
 if CELERY_BROKER_URL.startswith("redis://"):
     CACHES = {
         "default": {
@@ -271,6 +274,7 @@ if CELERY_BROKER_URL.startswith("redis://"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 10 * 60)
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 10 * 60)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

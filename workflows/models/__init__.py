@@ -1,4 +1,5 @@
 from workflows.models.action_plan import Recommendation, RecommendationStatus
+from workflows.models.changes import ChangeCount
 from workflows.models.comments import PanelComment
 from workflows.models.cover import Cover, TaskAction, TaskEvent
 from workflows.models.deadlines import Deadline, DeadlineStatus
@@ -43,6 +44,7 @@ __all__ = [
     "RecommendationStatus",
     "RestrictedName",
     "PanelComment",
+    "ChangeCount",
     "Agency",
     "BankHolidayChange",
     "Cover",
