@@ -276,6 +276,30 @@ def test_a_paused_review_is_forecast_as_if_it_resumed_today(partnership, coordin
     assert forecast.late
 
 
+def test_a_pause_dated_after_today_has_not_stopped_the_clock_yet(partnership, coordinator):
+    """Dates ahead of the clock (a clock put right, a review imported with its future dates)
+    give a forecast, not an error: the pause has not begun, so it moves nothing."""
+    finished_reviews(partnership, coordinator)
+    review = live_review(partnership, coordinator, Stage.DRAFTING, 100)
+    Pause.objects.create(
+        review=review,
+        reason="inquest",
+        stage=Stage.DRAFTING,
+        paused_on=TODAY + timedelta(days=10),
+        paused_by=coordinator,
+    )
+    Review.objects.filter(pk=review.pk).update(
+        stage=Stage.PAUSED, stage_before_pause=Stage.DRAFTING
+    )
+    review.refresh_from_db()
+    starts_on = TODAY - timedelta(days=200)
+    completion_deadline(review, due_on=None, starts_on=starts_on)
+
+    forecast = forecast_for(review, today=TODAY)
+
+    assert forecast.statutory_due_on == add_months(starts_on, 6)
+
+
 def test_actual_dates_once_signed_off_and_published(partnership, coordinator):
     finished_reviews(partnership, coordinator)
     signed_off = live_review(

@@ -275,8 +275,10 @@ def _statutory_due_on(deadline: Deadline | None, pauses: list[_Span], today: dat
     """The completion deadline; while paused, where it would fall if the review resumed today."""
     if deadline is None or deadline.due_on is not None:
         return deadline.due_on if deadline else None
+    # A pause dated after today (a clock put right, a review imported with its future dates)
+    # has not stopped the clock yet: it counts as resumed the day it begins.
     spans = [
-        (pause.paused_on, pause.resumed_on or today)
+        (pause.paused_on, max(pause.resumed_on or today, pause.paused_on))
         for pause in pauses
         if pause.resumed_on is None or pause.resumed_on >= deadline.starts_on
     ]
