@@ -32,4 +32,11 @@ def _navigation(user) -> dict:
         .values("manages", "regional")
         .first()
     ) or {"manages": False, "regional": False}
-    return {"dashboard": flags["manages"], "statistics": flags["manages"] or flags["regional"]}
+    return navigation_of(manages=flags["manages"], regional=flags["regional"])
+
+
+def navigation_of(*, manages: bool, regional: bool) -> dict:
+    """The menu's pages for someone who does or does not manage a partnership (a coordinator or
+    CSP chair, not for an agency) and has or has not regional or national access. Pages that
+    already know both (``workflows.task_selectors.Person``) call this, not the query."""
+    return {"dashboard": manages, "statistics": manages or regional}

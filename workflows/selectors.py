@@ -38,6 +38,12 @@ def review_ids_visible_to(user) -> QuerySet:
     return _union(visible)
 
 
+def review_ids_seen_in_own_right(user) -> QuerySet:
+    """The ids of the reviews ``user`` sees in their own right, as a subquery:
+    ``review_ids_visible_to`` for someone who covers for nobody today (it reads no covers)."""
+    return _union(_in_own_right(user))
+
+
 def _in_own_right(user) -> list[QuerySet]:
     """The ids of the reviews ``user`` sees in their own right, one query per reason.
 

@@ -11,9 +11,21 @@ from typing import NamedTuple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import BigIntegerField, F, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.fields.json import KT, KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, RowNumber
 from django.db.models.lookups import In
 from django.http import Http404
 from django.urls import reverse
@@ -22,6 +34,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from project import opaque_ids
+from project.context_processors import navigation_of
 from workflows import selectors
 from workflows.flows import WORK_FLOWS
 from workflows.models import (
@@ -30,6 +43,7 @@ from workflows.models import (
     Deadline,
     Membership,
     Participant,
+    RegionalAccess,
     Review,
     ReviewAgency,
     User,
@@ -189,37 +203,49 @@ def open_task_rows(user) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
     """The user's own open tasks, the unclaimed tasks of roles they hold, and the tasks of people
     they cover for today, each sorted by due date. Only reviews the user (or, for cover, the
     person covered) may see are considered (need to know, in one place)."""
-    mine, queue, covering, _held = task_lists(user)
+    mine, queue, covering, *_read = task_lists(user)
     return mine, queue, covering
 
 
 class TaskLists(NamedTuple):
     """``open_task_rows``'s three lists, and the roles the person holds (``RolesHeld``) that
-    decided them, for the page's other questions (may they move someone's tasks?)."""
+    decided them and what was read of them (``Person``), for the page's other questions (may
+    they move someone's tasks? which pages does the menu offer?)."""
 
     mine: list[TaskRow]
     queue: list[TaskRow]
     covering: list[TaskRow]
     held: "RolesHeld"
+    person: "Person"
 
 
 def task_lists(user) -> TaskLists:
     """``open_task_rows``, with the roles held: the page's queries are the same however many
     tasks there are (see ``_rows``)."""
-    held = RolesHeld(user)
+    person = Person.read(user)
+    held = RolesHeld(user, person=person)
+    covers = person.covers
+    # Most people, most days, cover for nobody and see only what they see in their own right.
+    # Covering for someone, a person also sees what that person sees in that partnership: the
+    # reviews as ``selectors.review_ids_visible_to`` builds them, covers and all.
+    rows = _rows(_visible_reviews(user), held) if covers else _own_rows(held)
     mine, queue = [], []
-    for row in _rows(_visible_reviews(user), held):
+    for row in rows:
         if row.task.owner_id == user.pk:
             mine.append(row)
         elif row.task.status == STATUS.NEW and held.holds(row.task, row.review):
             queue.append(row)
-    return TaskLists(_sorted(mine), _sorted(queue), _sorted(_covering_rows(user)), held)
+    covering = _covering_rows(user, covers)
+    return TaskLists(_sorted(mine), _sorted(queue), _sorted(covering), held, person)
 
 
-# Stand in for the person and for today in SQL compiled once per process (``_compiled``): nobody's
-# id, and no day anybody works on.
+# Stand in for the person, for today and for the review's content type in SQL compiled once per
+# process (``_compiled``): nobody's id, no day anybody works on, and no content type. The content
+# type is looked up at each use: a test that empties the database makes the types again, with
+# new ids.
 SOMEONE = -7_331_113
 SOMEDAY = date(1, 2, 3)
+SOMEKIND = -7_331_114
 
 
 def _compiled(queryset: QuerySet, alias: str) -> tuple[str, tuple]:
@@ -246,18 +272,21 @@ def _run(compiled, model, person_id: int) -> list[tuple]:
 
 
 def _about(params: tuple, person_id: int, connection) -> list:
-    """A ``_compiled`` query's parameters for this person, today."""
+    """A ``_compiled`` query's parameters for this person, today (and reviews' content type)."""
     day = connection.ops.adapt_datefield_value(timezone.localdate())
     someday = connection.ops.adapt_datefield_value(SOMEDAY)
-    return [
-        person_id if type(p) is int and p == SOMEONE else day if p == someday else p for p in params
-    ]
+    stand_ins = {SOMEONE: person_id}
+    if SOMEKIND in params:
+        stand_ins[SOMEKIND] = (
+            ContentType.objects.db_manager(connection.alias).get_for_model(Review).pk
+        )
+    return [stand_ins.get(p, p) if type(p) is int else day if p == someday else p for p in params]
 
 
 @lru_cache(maxsize=8)
 def _memberships_sql(alias: str) -> tuple[str, tuple]:
     memberships = Membership.objects.filter(user_id=SOMEONE).order_by()
-    return _compiled(memberships.values_list("partnership_id", "role"), alias)
+    return _compiled(memberships.values_list("partnership_id", "role", "agency_id"), alias)
 
 
 def _participations(user_id: int) -> QuerySet:
@@ -271,29 +300,119 @@ def _participations_sql(alias: str) -> tuple[str, tuple]:
     return _compiled(participations.values_list("pk", "review_id", "role", "agency_id"), alias)
 
 
+# What each row of ``_person_sql`` is about (its first column).
+MEMBERSHIP, PARTICIPATION, COVER, REGIONAL_ACCESS = range(4)
+
+
 @lru_cache(maxsize=8)
-def _covers_sql(alias: str) -> tuple[str, tuple]:
-    """Whom a person covers for today, and in which partnership (in the covers' order)."""
-    covers = Cover.objects.active(SOMEDAY).filter(delegate_id=SOMEONE)
-    return _compiled(covers.values_list("person_id", "partnership_id"), alias)
+def _person_sql(alias: str) -> tuple[str, tuple]:
+    """``_memberships_sql``, ``_participations_sql``, whom the person covers for today and
+    their regional access as one query (``Person.read``): each is a round trip otherwise.
+
+    Each row is (what it is about, then four columns): a membership's partnership, agency,
+    nothing and role; a participation's id, review, agency and role; a cover's person,
+    partnership, place in the covers' order and nothing; a regional access's id."""
+    number, text = BigIntegerField(), CharField()
+    nothing, no_text = Value(None, output_field=number), Value(None, output_field=text)
+
+    def about(kind: int) -> Value:
+        return Value(kind, output_field=IntegerField())
+
+    memberships = (
+        Membership.objects.filter(user_id=SOMEONE)
+        .order_by()
+        .values_list(about(MEMBERSHIP), "partnership_id", "agency_id", nothing, "role")
+    )
+    participations = _participations(SOMEONE).values_list(
+        about(PARTICIPATION), "pk", "review_id", "agency_id", "role"
+    )
+    # A UNION's parts may not be ordered (SQLite): each cover says its place instead.
+    place = Window(RowNumber(), order_by=Cover._meta.ordering)
+    covers = (
+        Cover.objects.active(SOMEDAY)
+        .filter(delegate_id=SOMEONE)
+        .order_by()
+        .values_list(about(COVER), "person_id", "partnership_id", place, no_text)
+    )
+    regional = (
+        RegionalAccess.objects.filter(user_id=SOMEONE)
+        .order_by()
+        .values_list(about(REGIONAL_ACCESS), "pk", nothing, nothing, no_text)
+    )
+    return _compiled(memberships.union(participations, covers, regional, all=True), alias)
+
+
+@dataclass
+class Person:
+    """What the task list needs to know of the person before reading their tasks, read in one
+    query (``_person_sql``)."""
+
+    memberships: list[tuple[int, str, int | None]]  # (partnership, role, agency)
+    participations: list[tuple[int, int, str, int | None]]  # (id, review, role, agency)
+    covers: list[tuple[int, int]]  # whom they cover for today and where, in the covers' order
+    regional_access: bool
+
+    @classmethod
+    def read(cls, user) -> "Person":
+        memberships, participations, covers, regional_access = [], [], [], False
+        for kind, first, second, third, role in _run(_person_sql, Membership, user.pk):
+            if kind == MEMBERSHIP:
+                memberships.append((first, role, second))
+            elif kind == PARTICIPATION:
+                participations.append((first, second, role, third))
+            elif kind == COVER:
+                covers.append((third, first, second))
+            else:
+                regional_access = True
+        return cls(
+            memberships,
+            participations,
+            [(person_id, partnership_id) for _place, person_id, partnership_id in sorted(covers)],
+            regional_access,
+        )
+
+    def navigation(self) -> dict:
+        """``project.context_processors._navigation`` from what was read here, without its
+        query: the dashboard for those who manage a partnership (coordinators and CSP chairs,
+        not for an agency), the statistics for them and for regional and national leads.
+        Tests compare the two person by person."""
+        manages = any(
+            role in selectors.PARTNERSHIP_WIDE_ROLES and agency_id is None
+            for _partnership_id, role, agency_id in self.memberships
+        )
+        return navigation_of(manages=manages, regional=self.regional_access)
 
 
 class RolesHeld:
-    """The roles one person holds on a set of reviews, read with two queries, so that
-    ``holds`` answers ``workflows.services.tasks.holds_role`` for every task of a task list
-    without a query per task (the list stays at a fixed number of queries however many tasks
-    the person's reviews hold). Keep the two in step: tests compare them task by task."""
+    """The roles one person holds on a set of reviews, read with two queries (or from what
+    ``Person`` read), so that ``holds`` answers ``workflows.services.tasks.holds_role`` for
+    every task of a task list without a query per task (the list stays at a fixed number of
+    queries however many tasks the person's reviews hold). Keep the two in step: tests compare
+    them task by task."""
 
-    def __init__(self, user, review_ids: QuerySet | Iterable[int] | None = None):
+    def __init__(
+        self,
+        user,
+        review_ids: QuerySet | Iterable[int] | None = None,
+        *,
+        person: Person | None = None,
+    ):
         """``review_ids`` narrows the person's participations to some reviews; None reads them
         all, which for a person's own list are exactly the reviews they see by taking part
-        (``selectors.reviews_visible_to``), without sending hundreds of review ids again."""
+        (``selectors.reviews_visible_to``), without sending hundreds of review ids again.
+        ``person`` is what ``Person.read`` read of them, to read nothing again."""
         self.user = user
         roles = defaultdict(set)
-        for partnership_id, role in _run(_memberships_sql, Membership, user.pk):
+        if person is not None:
+            memberships = person.memberships
+        else:
+            memberships = _run(_memberships_sql, Membership, user.pk)
+        for partnership_id, role, _agency_id in memberships:
             roles[partnership_id].add(role)
         self.partnership_roles = roles
-        if review_ids is None:
+        if person is not None and review_ids is None:
+            taking_part = person.participations
+        elif review_ids is None:
             taking_part = _run(_participations_sql, Participant, user.pk)
         else:
             taking_part = (
@@ -390,10 +509,10 @@ def _agencies_taking_part(user_id: int) -> QuerySet:
     )
 
 
-def _covering_rows(user) -> list[TaskRow]:
+def _covering_rows(user, covers: list[tuple[int, int]]) -> list[TaskRow]:
     """The tasks a person away has claimed, or is waiting for in their role, that ``user`` now
-    does for them; tasks ``user`` has or could take in their own right are listed there."""
-    covers = _run(_covers_sql, Cover, user.pk)
+    does for them (``covers``: whom ``user`` covers for today, and where); tasks ``user`` has or
+    could take in their own right are listed there."""
     if not covers:
         return []  # as most people, most days
     people = User.objects.in_bulk({person_id for person_id, _partnership_id in covers})
@@ -479,15 +598,36 @@ def _candidate_tasks_sql(alias: str, roles: tuple, agency_roles: tuple) -> tuple
     return _compiled(tasks, alias)
 
 
-def _work_processes(review_ids: QuerySet, alias: str) -> tuple[str, list]:
-    """The SQL of the work flow processes (a review's own, its panel comments) of these reviews.
-    The content type lets PostgreSQL find them by viewflow's (content type, object) index."""
-    processes = Process.objects.filter(
-        flow_class__in=WORK_FLOWS,
-        artifact_content_type=ContentType.objects.get_for_model(Review),
-        artifact_object_id__in=review_ids,
+def _work_processes(review_ids: QuerySet, alias: str) -> tuple[str, tuple]:
+    """The SQL of the work flow processes (a review's own, its panel comments) of these reviews,
+    with ``SOMEKIND`` for reviews' content type (``_about``). The content type lets PostgreSQL
+    find them by viewflow's (content type, object) index.
+
+    On PostgreSQL the reviews are ``= ANY(ARRAY(...))``, as the processes are in ``_rows_sql``:
+    given ``IN (...)`` PostgreSQL reads every process of the service to join them to the
+    reviews, rather than looking up the few hundred a person sees. SQL around the ORM's
+    reviews, as the ORM writes only ``IN``."""
+    connection = connections[alias]
+    reviews_sql, reviews_params = review_ids.query.get_compiler(using=alias).as_sql()
+    q = connection.ops.quote_name
+    column = {
+        name: q(Process._meta.get_field(name).column)
+        for name in ("id", "flow_class", "artifact_content_type", "artifact_object_id")
+    }
+    if connection.vendor == "postgresql":
+        among = f"= ANY(ARRAY({reviews_sql}))"
+    else:
+        among = f"IN ({reviews_sql})"
+    flow_classes = ", ".join(["%s"] * len(WORK_FLOWS))
+    sql = (
+        f"SELECT {column['id']} FROM {q(Process._meta.db_table)} "
+        f"WHERE {column['flow_class']} IN ({flow_classes}) "
+        f"AND {column['artifact_content_type']} = %s "
+        f"AND {column['artifact_object_id']} {among}"
     )
-    return processes.order_by().values("pk").query.get_compiler(using=alias).as_sql()
+    flow_field = Process._meta.get_field("flow_class")
+    flows = [flow_field.get_db_prep_value(flow, connection) for flow in WORK_FLOWS]
+    return sql, (*flows, SOMEKIND, *reviews_params)
 
 
 def _rows_sql(tasks_sql: str, processes_sql: str, connection) -> str:
@@ -534,16 +674,51 @@ def _rows(
     alias = router.db_for_read(Task)
     connection = connections[alias]
     tasks_sql, tasks_params = _candidate_tasks_sql(alias, *held.candidate_roles())
-    params = _about(tasks_params, held.user.pk, connection)
     try:
         processes_sql, processes_params = _work_processes(review_ids, alias)
     except EmptyResultSet:  # no reviews at all (``Review.objects.none()``)
         return []
+    sql = _rows_sql(tasks_sql, processes_sql, connection)
+    params = _about((*tasks_params, *processes_params), held.user.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _rows_sql(tasks_sql, processes_sql, connection), [*params, *processes_params]
-        )
+        cursor.execute(sql, params)
         found = cursor.fetchall()
+    return _made_rows(found, connection, held, also)
+
+
+def _own_rows(held: "RolesHeld") -> list[TaskRow]:
+    """``_rows`` of the reviews ``held``'s person sees in their own right, by SQL compiled once
+    per process for each set of roles (``_own_rows_sql``)."""
+    alias = router.db_for_read(Task)
+    connection = connections[alias]
+    sql, params = _own_rows_sql(alias, *held.candidate_roles())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _about(params, held.user.pk, connection))
+        found = cursor.fetchall()
+    return _made_rows(found, connection, held)
+
+
+@lru_cache(maxsize=64)
+def _own_rows_sql(alias: str, roles: tuple, agency_roles: tuple) -> tuple[str, tuple]:
+    """``_rows``'s SQL for the reviews ``SOMEONE`` sees in their own right
+    (``selectors.review_ids_seen_in_own_right``), compiled once (see ``_compiled``): building
+    the reviews' subqueries in the ORM for each page took longer than PostgreSQL took to answer
+    the whole query."""
+    tasks_sql, tasks_params = _candidate_tasks_sql(alias, roles, agency_roles)
+    someone = User(pk=SOMEONE)
+    processes_sql, processes_params = _work_processes(
+        selectors.review_ids_seen_in_own_right(someone), alias
+    )
+    sql = _rows_sql(tasks_sql, processes_sql, connections[alias])
+    return sql, (*tasks_params, *processes_params)
+
+
+def _made_rows(
+    found: list[tuple], connection, held: "RolesHeld", also: "RolesHeld | None" = None
+) -> list[TaskRow]:
+    """The rows of ``_rows_sql``'s answer, each with its review, due date and agency; ``held``
+    (and ``also``) told the reviews and their agencies."""
+    alias = connection.alias
     flow_task, data = Task._meta.get_field("flow_task"), Task._meta.get_field("data")
     n_task, n_review = len(TASK_FIELDS), len(REVIEW_FIELDS)
     reviews: dict[int, ReviewSummary] = {}

@@ -12,17 +12,32 @@ from viewflow.workflow.models import Task
 from tests.factories import MembershipFactory, UserFactory
 from workflows.cover_selectors import coordinated_partnerships
 from workflows.flows import WORK_FLOWS
-from workflows.models import Deadline, Participant, ReviewAgency, Role
+from workflows.models import (
+    Cover,
+    Deadline,
+    Membership,
+    Participant,
+    Region,
+    RegionalAccess,
+    ReviewAgency,
+    Role,
+)
 from workflows.services.lifecycle import review_transition
 from workflows.services.reassignment import cover_start
 from workflows.services.reviews import review_start
 from workflows.services.tasks import OPEN, process_for, task_claim
 from workflows.task_selectors import (
+    Person,
     RolesHeld,
     _candidate_tasks_sql,
+    _memberships_sql,
+    _own_rows,
+    _participations_sql,
     _rows,
+    _run,
     _visible_reviews,
     open_task_rows,
+    task_lists,
 )
 
 ON = date(2027, 5, 1)
@@ -257,3 +272,115 @@ def test_no_reviews_at_all_is_no_rows(reviews, police_author):
     from workflows.models import Review
 
     assert _rows(Review.objects.none().values("pk"), RolesHeld(police_author)) == []
+
+
+def test_the_sql_compiled_once_reads_what_the_visible_reviews_subquery_reads(
+    request, partnership, reviews, coordinator, police, police_author
+):
+    """``_own_rows`` (SQL compiled once per process) and ``_rows`` of
+    ``selectors.review_ids_visible_to`` (built for each page) list the same rows in order."""
+    started(partnership, coordinator)  # its first task waits for the coordinator
+    task_claim(task=scoping_task(reviews[0], police), review=reviews[0], user=police_author)
+
+    def listed(rows):
+        return [(row.task.pk, row.review.pk, row.due_on, row.agency_name) for row in rows]
+
+    listed_for = {}
+    for who in ["coordinator", "independent_chair", "police_author", "csp_chair", "health_author"]:
+        user = request.getfixturevalue(who)
+        own = listed(_own_rows(RolesHeld(user)))
+        assert own == listed(_rows(_visible_reviews(user), RolesHeld(user))), who
+        listed_for[who] = own
+    assert listed_for["coordinator"] and listed_for["police_author"]
+
+
+def test_the_person_read_in_one_query_is_what_each_query_reads(
+    partnership, reviews, coordinator, police, police_author, second_police_author, time_machine
+):
+    delegate = UserFactory(email="delegate@test.example", full_name="Dee Legate")
+    for user in (delegate, second_police_author):
+        MembershipFactory(
+            user=user, partnership=partnership, role=Role.AGENCY_AUTHOR, agency=police
+        )
+    Participant.objects.create(
+        review=reviews[0], user=delegate, role="agency_author", agency=police, added_by=coordinator
+    )
+    # Made in one order, starting in the other: the covers' order is by start, then made.
+    for person, starts_on in [
+        (police_author, date(2027, 6, 2)),
+        (second_police_author, date(2027, 6, 1)),
+    ]:
+        cover_start(
+            person=person,
+            delegate=delegate,
+            partnership=partnership,
+            starts_on=starts_on,
+            ends_on=date(2027, 6, 10),
+            reason="Annual leave",
+            by=coordinator,
+        )
+    time_machine.move_to(date(2027, 6, 3))
+    for user in (delegate, police_author, coordinator):
+        person = Person.read(user)
+        assert person.memberships == _run(_memberships_sql, Membership, user.pk)
+        assert sorted(person.participations) == sorted(
+            _run(_participations_sql, Participant, user.pk)
+        )
+        covers = Cover.objects.active().filter(delegate=user)
+        assert person.covers == list(covers.values_list("person_id", "partnership_id"))
+    assert [person for person, _partnership in Person.read(delegate).covers] == [
+        second_police_author.pk,
+        police_author.pk,
+    ]
+
+
+def test_the_menu_is_the_one_the_context_processor_gives(
+    partnership, coordinator, csp_chair, independent_chair, police_author, police
+):
+    """The page's ``navigation`` (from ``Person``) overrides the context processor's: the two
+    must agree for everybody."""
+    from project.context_processors import _navigation
+
+    region = Region.objects.create(name="North Testland", slug="north")
+    regional_lead = UserFactory(email="regional.lead@test.example")
+    RegionalAccess.objects.create(user=regional_lead, region=region)
+    national_lead = UserFactory(email="national.lead@test.example")
+    RegionalAccess.objects.create(user=national_lead, region=None)
+    agency_coordinator = UserFactory(email="agency.coordinator@test.example")
+    MembershipFactory(
+        user=agency_coordinator, partnership=partnership, role=Role.COORDINATOR, agency=police
+    )
+    people = [
+        coordinator,
+        csp_chair,
+        independent_chair,
+        police_author,
+        regional_lead,
+        national_lead,
+        agency_coordinator,
+    ]
+    menus = {user.email: Person.read(user).navigation() for user in people}
+    assert menus == {user.email: _navigation(user) for user in people}
+    assert {menu["dashboard"] for menu in menus.values()} == {True, False}
+    assert {menu["statistics"] for menu in menus.values()} == {True, False}
+
+
+def test_the_list_reads_the_person_and_then_their_tasks(reviews, police, police_author):
+    task_claim(task=scoping_task(reviews[0], police), review=reviews[0], user=police_author)
+    with CaptureQueriesContext(connection) as captured:
+        mine, queue, _covering, _held, _person = task_lists(police_author)
+    assert len(captured) == 2
+    assert [row.review.pk for row in mine] == [reviews[0].pk]
+    assert [row.review.pk for row in queue] == [reviews[1].pk]
+
+
+def test_the_review_content_type_is_looked_up_at_each_use(db):
+    """Compiled SQL keeps a stand-in for reviews' content type: a test that empties the
+    database makes content types again, with new ids."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from workflows.models import Review
+    from workflows.task_selectors import SOMEKIND, SOMEONE, _about
+
+    kind = ContentType.objects.get_for_model(Review).pk
+    assert _about((SOMEONE, SOMEKIND, "text"), 42, connection) == [42, kind, "text"]

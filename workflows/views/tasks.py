@@ -20,7 +20,7 @@ from workflows.templatetags.govuk import govuk_date
 def task_list(request):
     """My tasks (sorted by due date), the unclaimed tasks I could take and those of people I
     cover for."""
-    mine, queue, covering, held = task_lists(request.user)
+    mine, queue, covering, held, person = task_lists(request.user)
     reassignable = {
         row.review.pk
         for row in [*mine, *queue, *covering]
@@ -33,6 +33,9 @@ def task_list(request):
         "covering": _rows_html(covering, _covering_cell, csrf, reassignable),
         # ``coordinated_partnerships(user).exists()``, from the memberships the list has read.
         "can_bulk_reassign": held.coordinates_somewhere(),
+        # The menu's pages, as ``project.context_processors`` would find them (this overrides
+        # its ``navigation``), from what the list has read of the person: not a query more.
+        "navigation": person.navigation(),
     }
     return render(request, "tasks/list.html", context)
 
