@@ -92,9 +92,12 @@ def test_the_tasks_read_as_values_are_viewflows(managed):
 
 def test_the_agencies_read_as_values_are_the_models(managed):
     live, _partnerships = managed
-    read = dashboard._read_agencies([review.pk for review in live])
     models = ReviewAgency.objects.filter(review__in=list(live)).select_related("agency")
+    read = dashboard._read_agencies([review.pk for review in live], [m.pk for m in models])
     assert len(read) == models.count() >= 3
+    assert dashboard._agency_choices([review.pk for review in live]) == {
+        str(model.agency_id): model.agency.name for model in models
+    }
     for model in models:
         value = read[model.pk]
         assert (value.review_id, value.agency_id, value.agency.name) == (

@@ -669,11 +669,32 @@ def _next_deadline(deadlines: list[OpenDeadline]) -> OpenDeadline | None:
     return min(open_deadlines, key=lambda d: (d.due_on is None, d.due_on), default=None)
 
 
-def _read_agencies(review_ids: list[int]) -> dict[int, AgencyInScope]:
-    """The agencies in the reviews' scope by ``ReviewAgency`` id, in order of it."""
-    agencies, in_scope = {}, {}
+def _agency_choices(review_ids: list[int]) -> dict[str, str]:
+    """Every agency in the reviews' scope, once: id (as the filter writes it) to name. A busy
+    partnership's reviews have a thousand agencies in scope between them, but a dozen agencies."""
     rows = (
         ReviewAgency.objects.filter(review_id__in=review_ids)
+        .values_list("agency_id", "agency__name")
+        .distinct()
+    )
+    return {str(agency_id): name for agency_id, name in rows}
+
+
+def _reviews_with_agency(review_ids: list[int], agency_id: str) -> set[int]:
+    """The reviews that have the agency ``agency_id`` (a choice the filter offers) in scope."""
+    return set(
+        ReviewAgency.objects.filter(review_id__in=review_ids, agency_id=int(agency_id)).values_list(
+            "review_id", flat=True
+        )
+    )
+
+
+def _read_agencies(review_ids: list[int], pks) -> dict[int, AgencyInScope]:
+    """The agencies in the reviews' scope with these ``ReviewAgency`` ids (those the tasks
+    shown name), by that id, in order of it."""
+    agencies, in_scope = {}, {}
+    rows = (
+        ReviewAgency.objects.filter(pk__in=list(pks), review_id__in=review_ids)
         .order_by("pk")
         .values_list("pk", "review_id", "agency_id", "agency__name")
     )
@@ -837,16 +858,15 @@ def dashboard_for(
     live review, whatever the filters."""
     reviews = _read_reviews(live_reviews(user, partnerships), partnerships)
     deadlines = _read_deadlines(list(reviews))
-    review_agencies = _read_agencies(list(reviews))
     tasks = _read_open_tasks(list(reviews))
     stage_tasks = _stage_tasks(reviews, tasks)
     rows = [
         _row(review, deadlines[pk], stage_tasks.get(pk), today) for pk, review in reviews.items()
     ]
-    options = _options(reviews, review_agencies)
+    options = _options(reviews, _agency_choices(list(reviews)))
     filters = Filters.from_params(params, options)
-    in_scope = _agencies_in_scope(review_agencies)
-    matching = [row for row in rows if _matches(row, filters, in_scope)]
+    with_agency = _reviews_with_agency(list(reviews), filters.agency) if filters.agency else None
+    matching = [row for row in rows if _matches(row, filters, with_agency)]
     if not paged or filters.sort in FORECAST_SORTS:
         _add_forecasts(matching, deadlines, today)
     shown = _sorted(matching, filters)
@@ -857,6 +877,11 @@ def dashboard_for(
     shown_ids = {row.review.pk for row in shown}
     urgent = _urgent_tasks(
         [task for task in tasks if task.review_id in shown_ids], reviews, deadlines, today
+    )
+    # The agencies the urgent tasks are for: their groups' names and counts, and their holders.
+    review_agencies = _read_agencies(
+        list(reviews),
+        {task.data["review_agency"] for task, *_ in urgent if "review_agency" in task.data},
     )
     task_pager = Pager.of(
         filters.tasks_page if paged else 1,
@@ -931,13 +956,12 @@ def _holder(task: OpenTask | None) -> str:
     return ROLE_NAMES.get(task.data.get("role"), "")
 
 
-def _options(reviews: dict[int, LiveReview], review_agencies: dict[int, AgencyInScope]) -> Options:
+def _options(reviews: dict[int, LiveReview], agencies: dict[str, str]) -> Options:
     chairs = {
         str(review.independent_chair_id): str(review.independent_chair)
         for review in reviews.values()
         if review.independent_chair_id
     }
-    agencies = {str(ra.agency_id): ra.agency.name for ra in review_agencies.values()}
     return Options(
         stages=[(stage.value, stage.label) for stage in LIVE_STAGES],
         statuses=list(STATUS_CHOICES),
@@ -949,21 +973,16 @@ def _options(reviews: dict[int, LiveReview], review_agencies: dict[int, AgencyIn
     )
 
 
-def _agencies_in_scope(review_agencies: dict[int, AgencyInScope]) -> dict[int, set[str]]:
-    in_scope = defaultdict(set)
-    for review_agency in review_agencies.values():
-        in_scope[review_agency.review_id].add(str(review_agency.agency_id))
-    return in_scope
-
-
-def _matches(row: ReviewRow, filters: Filters, in_scope: dict[int, set[str]]) -> bool:
+def _matches(row: ReviewRow, filters: Filters, with_agency: set[int] | None) -> bool:
+    """Whether the row passes the filters (``with_agency``: the reviews with the agency chosen
+    in scope, when one is)."""
     review = row.review
     chair = str(review.independent_chair_id) if review.independent_chair_id else NO_CHAIR
     return (
         (not filters.stage or row.stage == filters.stage)
         and (not filters.status or row.status == filters.status)
         and (not filters.chair or chair == filters.chair)
-        and (not filters.agency or filters.agency in in_scope[review.pk])
+        and (not filters.agency or review.pk in with_agency)
     )
 
 
