@@ -30,6 +30,7 @@ from workflows.monitoring.dashboard import (
     task_chase,
     task_title,
 )
+from workflows.views.dashboard_rows import review_rows_html, task_groups_html
 
 
 def managers_only(view):
@@ -90,12 +91,13 @@ def dashboard_cache_key(user, partnerships: dict[int, str], params, today) -> st
 def _body_worked_out(request, partnerships, today) -> str:
     """Work the dashboard out and render its content (see ``templates/dashboard/_body.html``)."""
     board = dashboard_for(request.user, partnerships, request.GET, today=today, paged=True)
+    query = board.filters.query_string()
     context = {
         "dashboard": board,
-        "query": board.filters.query_string(),
+        "review_rows": review_rows_html(board),
+        "task_groups": task_groups_html(board, query, CSRF_PLACEHOLDER),
         # The exports hold every row, whatever page the link is on.
         "export_query": board.filters.query_string(page=1, tasks_page=1),
-        "csrf_token": CSRF_PLACEHOLDER,
     }
     return str(render_to_string("dashboard/_body.html", context))
 
