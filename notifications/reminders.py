@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from notifications.ladder import LadderSettings, Step, ladder_steps, next_step_on, steps_due
 from notifications.models import ReminderLadder, ReminderStep, StepKind
-from project.bulk_insert import rows_insert
+from project.bulk_insert import values_insert
 
 logger = logging.getLogger(__name__)
 
@@ -143,18 +143,24 @@ def _due_sql(vendor: str) -> str:
 
 def _fire_batch(ids: list[int], today: date, result: SweepResult, ladders: dict) -> None:
     """Fire the due rungs of these deadlines, in the caller's transaction."""
-    from workflows.models import Deadline
+    from workflows.models import Deadline, Review
 
     # Another sweep working on a deadline holds its row: leave it to that sweep. One that has
     # just finished with it has moved its next rung on, so the date check leaves it out.
     deadlines = list(
         Deadline.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk__in=ids, met_on__isnull=True, next_action_on__lte=today)
-        .select_related("review__partnership", "review__independent_chair")
         .order_by("next_action_on", "pk")
     )
     if not deadlines:
         return
+    # Each review read once, not once for each of its deadlines: a review due several rungs
+    # comes up several times in a batch, and each one made costs (its state machine too).
+    reviews = Review.objects.select_related("partnership", "independent_chair").in_bulk(
+        {deadline.review_id for deadline in deadlines}
+    )
+    for deadline in deadlines:
+        deadline.review = reviews[deadline.review_id]
     _read_ladders({deadline.review.partnership_id for deadline in deadlines}, ladders)
     done = _steps_done(deadlines)
     firing = []  # (deadline, steps, step, passed over)
@@ -167,8 +173,8 @@ def _fire_batch(ids: list[int], today: date, result: SweepResult, ladders: dict)
                 fired.add(step.step)
                 firing.append((deadline, steps, step, passed_over))
         deadline.next_action_on = next_step_on(steps, fired)
-    rows = _record_steps(firing)
-    _write_emails(firing, rows, today, result)
+    keys = _record_steps(firing)
+    _write_emails(firing, keys, today, result)
     _date_next_rungs(deadlines)
 
 
@@ -214,8 +220,13 @@ def _steps_done(deadlines) -> dict[int, set[str]]:
     """The rungs already fired (or passed over) for each deadline's current due date."""
     due_on = {deadline.pk: deadline.due_on for deadline in deadlines}
     done = {pk: set() for pk in due_on}
-    fired = ReminderStep.objects.filter(deadline_id__in=list(due_on)).values_list(
-        "deadline_id", "due_on", "step"
+    # Asking for the due dates too lets PostgreSQL use the unique index on (deadline, step, due
+    # date); by deadline alone it chose to read the whole table. A rung fired for another
+    # deadline's due date is still left out below.
+    fired = (
+        ReminderStep.objects.filter(deadline_id__in=list(due_on), due_on__in=set(due_on.values()))
+        .order_by()
+        .values_list("deadline_id", "due_on", "step")
     )
     for deadline_id, on, step in fired:
         if on == due_on[deadline_id]:
@@ -223,26 +234,22 @@ def _steps_done(deadlines) -> dict[int, set[str]]:
     return done
 
 
-def _record_steps(firing) -> list[ReminderStep]:
-    """Write the rungs' rows. The deadlines are locked and their fired rungs read under the lock,
-    so none of these exists yet; the unique constraint still stands behind that."""
-    return rows_insert(
+def _record_steps(firing) -> list[int]:
+    """Write the rungs' rows; returns their keys, in order. The deadlines are locked and their
+    fired rungs read under the lock, so none of these exists yet; the unique constraint still
+    stands behind that."""
+    return values_insert(
         ReminderStep,
+        ["deadline_id", "step", "kind", "due_on", "fires_on", "skipped"],
         [
-            ReminderStep(
-                deadline_id=deadline.pk,
-                step=step.step,
-                kind=step.kind,
-                due_on=deadline.due_on,
-                fires_on=step.fires_on,
-                skipped=passed_over,
-            )
+            (deadline.pk, step.step, step.kind, deadline.due_on, step.fires_on, passed_over)
             for deadline, _steps, step, passed_over in firing
         ],
+        keys=True,
     )
 
 
-def _write_emails(firing, rows: list[ReminderStep], today: date, result: SweepResult) -> None:
+def _write_emails(firing, keys: list[int], today: date, result: SweepResult) -> None:
     """Write the emails of the rungs sent (not passed over), and link each rung to its emails."""
     from notifications.events import deadline_step
     from notifications.outbox import emails_write
@@ -256,27 +263,27 @@ def _write_emails(firing, rows: list[ReminderStep], today: date, result: SweepRe
             result.reminders += 1
         else:
             result.escalations += 1
-    sent = [(row, *fired) for row, fired in zip(rows, firing, strict=True) if not fired[3]]
+    sent = [(key, *fired) for key, fired in zip(keys, firing, strict=True) if not fired[3]]
     if not sent:
         return
     # Who to tell, read for every review in the batch at once.
-    reviews = {deadline.review_id: deadline.review for _row, deadline, *_ in sent}
-    rules = {deadline.rule for _row, deadline, *_ in sent}
+    reviews = {deadline.review_id: deadline.review for _key, deadline, *_ in sent}
+    rules = {deadline.rule for _key, deadline, *_ in sent}
     book = HolderBook(list(reviews.values()), deadline_rules=rules)
     events = [
         (
             deadline.review,
             deadline_step(deadline=deadline, step=step, today=today, steps=steps, book=book),
         )
-        for _row, deadline, steps, step, _passed_over in sent
+        for _key, deadline, steps, step, _passed_over in sent
     ]
     written = emails_write(events, bodies_by_sender=True)
-    link = ReminderStep.emails.through
-    rows_insert(
-        link,
+    values_insert(
+        ReminderStep.emails.through,
+        ["reminderstep_id", "email_id"],
         [
-            link(reminderstep_id=row.pk, email_id=email.pk)
-            for (row, *_fired), emails in zip(sent, written, strict=True)
+            (key, email.pk)
+            for (key, *_fired), emails in zip(sent, written, strict=True)
             for email in emails
         ],
     )
