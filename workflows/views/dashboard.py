@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
+from project.context_processors import navigation_of
 from workflows.change_counts import change_counts
 from workflows.monitoring import exports
 from workflows.monitoring.dashboard import (
@@ -73,7 +74,10 @@ def dashboard(request, partnerships):
         cache.set(key, body, settings.DASHBOARD_CACHE_SECONDS)
     # Each request gets its own masked token: the kept HTML holds only a placeholder.
     body = mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308
-    return render(request, "dashboard/index.html", {"body": body})
+    # Whoever sees the dashboard manages a partnership (``managers_only``): the menu follows from
+    # that, without the query ``project.context_processors`` would make to find it out.
+    navigation = navigation_of(manages=True, regional=False)
+    return render(request, "dashboard/index.html", {"body": body, "navigation": navigation})
 
 
 # What the kept HTML holds where each chase form's CSRF token goes.
