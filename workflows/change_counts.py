@@ -90,6 +90,7 @@ def drop_triggers_sql(vendor: str) -> list[str]:
             for counted in COUNTED
             for statement in (
                 f"DROP TRIGGER IF EXISTS {_name(counted)} ON {counted.table}",
+                f"DROP TRIGGER IF EXISTS {_name(counted)}_update ON {counted.table}",
                 f"DROP FUNCTION IF EXISTS {_name(counted)}()",
             )
         ]
@@ -123,16 +124,18 @@ def _postgresql_create(counted: Counted) -> list[str]:
         "  RETURN NULL;\n"
         "END $$"
     )
-    events = (
-        _update_event(counted)
-        if counted.updates_only
-        else f"INSERT OR {_update_event(counted)} OR DELETE"
+    statements = [function]
+    if not counted.updates_only:
+        statements.append(
+            f"CREATE TRIGGER {_name(counted)} AFTER INSERT OR DELETE ON {counted.table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {_name(counted)}()"
+        )
+    statements.append(
+        f"CREATE TRIGGER {_name(counted)}_update AFTER {_update_event(counted)} "
+        f"ON {counted.table} FOR EACH ROW {_changed(counted, 'IS DISTINCT FROM')}"
+        f"EXECUTE FUNCTION {_name(counted)}()"
     )
-    trigger = (
-        f"CREATE TRIGGER {_name(counted)} AFTER {events} "
-        f"ON {counted.table} FOR EACH ROW EXECUTE FUNCTION {_name(counted)}()"
-    )
-    return [function, trigger]
+    return statements
 
 
 def _sqlite_create(counted: Counted) -> list[str]:
@@ -147,8 +150,8 @@ def _sqlite_create(counted: Counted) -> list[str]:
         )
 
     return [
-        f"CREATE TRIGGER {_name(counted)}_{event} AFTER {when} ON {counted.table} "
-        f"FOR EACH ROW BEGIN {add_one(row)} END"
+        f"CREATE TRIGGER {_name(counted)}_{event} AFTER {when} ON {counted.table} FOR EACH ROW "
+        f"{_changed(counted, 'IS NOT') if event == 'update' else ''}BEGIN {add_one(row)} END"
         for event, when, row in (
             ("insert", "INSERT", "NEW"),
             ("update", _update_event(counted), "NEW"),
@@ -156,6 +159,16 @@ def _sqlite_create(counted: Counted) -> list[str]:
         )
         if event == "update" or not counted.updates_only
     ]
+
+
+def _changed(counted: Counted, differs: str) -> str:
+    """The WHEN clause of an update's trigger: one of the counted columns changed. Naming the
+    columns (``UPDATE OF``) alone is not enough: Django's ``save()`` writes every column, changed
+    or not, and a person saved with their name as it was must not count."""
+    if not counted.columns:
+        return ""
+    changed = " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in counted.columns)
+    return f"WHEN ({changed}) "
 
 
 def _update_event(counted: Counted) -> str:

@@ -169,6 +169,8 @@ def test_a_persons_name_counts_for_every_partnership_but_a_sign_in_does_not(coor
     assert _count(EVERY_PARTNERSHIP) == before
     people.update(last_login=timezone.now())
     assert _count(EVERY_PARTNERSHIP) == before
+    coordinator.save()  # every column written, none changed
+    assert _count(EVERY_PARTNERSHIP) == before
     people.update(full_name="Casey Renamed")
     assert _count(EVERY_PARTNERSHIP) == before + 1
 
