@@ -105,15 +105,22 @@ def _name(counted: Counted) -> str:
     return f"{counted.table}_count_change"
 
 
+def _add_one(counted: Counted, row: str, current: str) -> str:
+    """The statement that adds one to the count of the partnership of ``row`` (NEW or OLD);
+    ``current`` is how the upsert names the count already there. SQLite's upsert needs the WHERE
+    after a SELECT to tell its ON from a join's."""
+    chosen = counted.partnership.replace("ROW.", f"{row}.")
+    return (
+        f"INSERT INTO {COUNTS_TABLE} (partnership_id, count) "
+        f"SELECT found.partnership_id, 1 FROM ({chosen}) AS found "
+        "WHERE found.partnership_id IS NOT NULL "
+        f"ON CONFLICT (partnership_id) DO UPDATE SET count = {current} + 1;"
+    )
+
+
 def _postgresql_create(counted: Counted) -> list[str]:
     def add_one(row: str) -> str:
-        chosen = counted.partnership.replace("ROW.", f"{row}.")
-        return (
-            f"INSERT INTO {COUNTS_TABLE} (partnership_id, count) "
-            f"SELECT found.partnership_id, 1 FROM ({chosen}) AS found "
-            "WHERE found.partnership_id IS NOT NULL "
-            f"ON CONFLICT (partnership_id) DO UPDATE SET count = {COUNTS_TABLE}.count + 1;"
-        )
+        return _add_one(counted, row, f"{COUNTS_TABLE}.count")
 
     function = (
         f"CREATE OR REPLACE FUNCTION {_name(counted)}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
@@ -140,14 +147,7 @@ def _postgresql_create(counted: Counted) -> list[str]:
 
 def _sqlite_create(counted: Counted) -> list[str]:
     def add_one(row: str) -> str:
-        # SQLite's upsert needs a WHERE after a SELECT to tell its ON from a join's.
-        chosen = counted.partnership.replace("ROW.", f"{row}.")
-        return (
-            f"INSERT INTO {COUNTS_TABLE} (partnership_id, count) "
-            f"SELECT found.partnership_id, 1 FROM ({chosen}) AS found "
-            "WHERE found.partnership_id IS NOT NULL "
-            f"ON CONFLICT (partnership_id) DO UPDATE SET count = count + 1;"
-        )
+        return _add_one(counted, row, "count")
 
     return [
         f"CREATE TRIGGER {_name(counted)}_{event} AFTER {when} ON {counted.table} FOR EACH ROW "

@@ -88,14 +88,7 @@ def test_the_tables_about_a_review_count_for_its_partnership(review, police, coo
         )
 
     def deadline():
-        Deadline.objects.create(
-            review=review,
-            rule="decision",
-            title="Decide",
-            period="1 month",
-            starts_on=date(2027, 1, 10),
-            due_on=date(2027, 2, 10),
-        )
+        _decision_deadline(review)
 
     def pause():
         Pause.objects.create(
@@ -119,8 +112,8 @@ def test_the_tables_about_a_review_count_for_its_partnership(review, police, coo
     assert counter.changes(lambda: ReviewAgency.objects.filter(review=review).delete()) == 1
 
 
-def test_a_deadline_met_counts_but_its_next_reminder_moved_does_not(review, counter):
-    deadline = Deadline.objects.create(
+def _decision_deadline(review) -> Deadline:
+    return Deadline.objects.create(
         review=review,
         rule="decision",
         title="Decide",
@@ -128,6 +121,10 @@ def test_a_deadline_met_counts_but_its_next_reminder_moved_does_not(review, coun
         starts_on=date(2027, 1, 10),
         due_on=date(2027, 2, 10),
     )
+
+
+def test_a_deadline_met_counts_but_its_next_reminder_moved_does_not(review, counter):
+    deadline = _decision_deadline(review)
     moved = Deadline.objects.filter(pk=deadline.pk)
     assert counter.changes(lambda: moved.update(next_action_on=date(2027, 2, 3))) == 0
     assert counter.changes(lambda: moved.update(met_on=date(2027, 2, 5))) == 1
