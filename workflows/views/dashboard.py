@@ -48,10 +48,9 @@ def managers_only(view):
     return wrapped
 
 
-def _dashboard(request, partnerships, *, paged: bool = False) -> Dashboard:
-    return dashboard_for(
-        request.user, partnerships, request.GET, today=timezone.localdate(), paged=paged
-    )
+def _exported(request, partnerships) -> Dashboard:
+    """Every row the filters keep, for the exports (the page is ``_body_worked_out``)."""
+    return dashboard_for(request.user, partnerships, request.GET, today=timezone.localdate())
 
 
 @require_safe
@@ -109,14 +108,14 @@ def _body_worked_out(request, partnerships, today) -> str:
 @require_safe
 @managers_only
 def dashboard_csv(request, partnerships):
-    board = _dashboard(request, partnerships)
+    board = _exported(request, partnerships)
     return _attachment(exports.dashboard_csv(board), exports.CSV_TYPE, board, "csv")
 
 
 @require_safe
 @managers_only
 def dashboard_xlsx(request, partnerships):
-    board = _dashboard(request, partnerships)
+    board = _exported(request, partnerships)
     return _attachment(exports.dashboard_xlsx(board), exports.XLSX_TYPE, board, "xlsx")
 
 
